@@ -1,0 +1,19 @@
+export type Environment = Record<string, string | undefined>;
+
+/**
+ * One concern's settings: a class-validator class describing the raw environment variables,
+ * and a builder turning the validated variables into the typed values the app reads.
+ */
+export interface ConfigNamespace<Key extends string, Env extends object, Value> {
+  readonly key: Key;
+  readonly env: new () => Env;
+  build(env: Env): Value;
+  /** Rules that span several variables of the namespace; returns one message per broken rule. */
+  check?(value: Value): string[];
+}
+
+export function defineNamespace<Key extends string, Env extends object, Value>(
+  namespace: ConfigNamespace<Key, Env, Value>,
+): ConfigNamespace<Key, Env, Value> {
+  return namespace;
+}

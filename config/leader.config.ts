@@ -1,0 +1,27 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, Min } from 'class-validator';
+import { defineNamespace } from './config-namespace';
+import { toInteger } from './env-parsing';
+
+export class LeaderEnv {
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(50) LEADER_HEARTBEAT_MS?: number;
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(100) LEADER_LEASE_MS?: number;
+}
+
+export interface LeaderConfig {
+  heartbeatMs: number;
+  leaseMs: number;
+}
+
+export const leaderNamespace = defineNamespace({
+  key: 'leader',
+  env: LeaderEnv,
+  build: (env): LeaderConfig => ({
+    heartbeatMs: env.LEADER_HEARTBEAT_MS ?? 20_000,
+    leaseMs: env.LEADER_LEASE_MS ?? 60_000,
+  }),
+  check: ({ heartbeatMs, leaseMs }) =>
+    leaseMs >= heartbeatMs * 2
+      ? []
+      : [`LEADER_LEASE_MS (${leaseMs}) must be at least twice LEADER_HEARTBEAT_MS (${heartbeatMs})`],
+});

@@ -1,0 +1,37 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsInt, IsOptional, Matches, Min } from 'class-validator';
+import { defineNamespace } from './config-namespace';
+import { emptyToUndefined, toBoolean, toInteger } from './env-parsing';
+
+export class RedisEnv {
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must look like redis://[:password@]host:port[/db]' })
+  REDIS_URL?: string;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() REDIS_REQUIRED?: boolean;
+  @IsOptional() @Transform(toBoolean) @IsBoolean() REDIS_TLS?: boolean;
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9:_.-]{0,64}$/, { message: 'REDIS_KEY_PREFIX may hold letters, digits and : _ . -' })
+  REDIS_KEY_PREFIX?: string;
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(100) REDIS_CONNECT_TIMEOUT_MS?: number;
+}
+
+export interface RedisConfig {
+  url?: string;
+  required: boolean;
+  tls: boolean;
+  keyPrefix: string;
+  connectTimeoutMs: number;
+}
+
+export const redisNamespace = defineNamespace({
+  key: 'redis',
+  env: RedisEnv,
+  build: (env): RedisConfig => ({
+    url: env.REDIS_URL,
+    required: env.REDIS_REQUIRED ?? false,
+    tls: env.REDIS_TLS ?? env.REDIS_URL?.startsWith('rediss://') ?? false,
+    keyPrefix: env.REDIS_KEY_PREFIX ?? 'dta:',
+    connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS ?? 5000,
+  }),
+});

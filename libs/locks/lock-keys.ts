@@ -1,0 +1,6 @@
+/** Every lock name in the service comes from here, so two features can never collide on a key by accident. */
+export const LockKeys = {
+  leader: (): string => 'leader',
+  streamerPoll: (streamerId: string): string => `poll:${streamerId}`,
+  tokenRefresh: (provider: string, streamerId: string): string => `token-refresh:${provider}:${streamerId}`,
+} as const;

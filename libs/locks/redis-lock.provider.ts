@@ -1,0 +1,90 @@
+import { Logger } from '@nestjs/common';
+import Redlock, { ResourceLockedError, type Lock } from 'redlock';
+import type { RedisConnection } from '../redis';
+import type { Lease } from './lease';
+import { LockProvider } from './lock-provider';
+
+/**
+ * Issues the next fencing token only while the caller still holds the lock, so tokens follow the order in
+ * which the lock changed hands. The counter never drops below Redis' clock in milliseconds: Redis here keeps
+ * nothing on disk, and a restart must not hand out tokens lower than the ones the database has already seen.
+ */
+const NEXT_FENCING_TOKEN = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then
+  return false
+end
+local token = redis.call('INCR', KEYS[2])
+local time = redis.call('TIME')
+local floor = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if token < floor then
+  redis.call('SET', KEYS[2], floor)
+  token = floor
+end
+return token
+`;
+
+class RedlockLease implements Lease {
+  constructor(
+    readonly key: string,
+    readonly token: number,
+    private lock: Lock,
+    private readonly redlock: Redlock,
+  ) {}
+
+  async extend(ttlMs: number): Promise<boolean> {
+    try {
+      this.lock = await this.redlock.extend(this.lock, ttlMs);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async release(): Promise<void> {
+    try {
+      await this.redlock.release(this.lock, { retryCount: 0 });
+    } catch {
+      // Nothing to release: the lease expired and the key is gone or belongs to someone else.
+    }
+  }
+}
+
+export class RedisLockProvider extends LockProvider {
+  readonly backend = 'redis' as const;
+  private readonly logger = new Logger(RedisLockProvider.name);
+  private readonly redlock: Redlock;
+
+  constructor(private readonly redis: RedisConnection) {
+    super();
+    if (!redis.client) {
+      throw new Error('RedisLockProvider needs a Redis connection');
+    }
+    this.redlock = new Redlock([redis.client], { retryCount: 0, automaticExtensionThreshold: 0 });
+    this.redlock.on('error', (error: unknown) => {
+      if (!(error instanceof ResourceLockedError)) {
+        this.logger.warn(`Redis lock error: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  async tryLock(key: string, ttlMs: number): Promise<Lease | null> {
+    const lockKey = this.redis.key('lock', key);
+    let lock: Lock;
+    try {
+      lock = await this.redlock.acquire([lockKey], ttlMs);
+    } catch {
+      return null;
+    }
+    const token = await this.redis.client!.eval(
+      NEXT_FENCING_TOKEN,
+      2,
+      lockKey,
+      this.redis.key('fence', key),
+      lock.value,
+    );
+    if (token === null) {
+      return null;
+    }
+    return new RedlockLease(key, Number(token), lock, this.redlock);
+  }
+}

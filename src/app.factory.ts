@@ -1,0 +1,48 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import type { AllConfig } from '../config';
+import { AppModule } from './app.module';
+import { ADMIN_BEARER } from './common/admin/admin-only.decorator';
+import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { requestIdMiddleware } from './common/http/request-id';
+import { createValidationPipe } from './common/http/validation';
+
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('DonationAlerts × Twitch backend')
+      .setDescription(
+        'Admin, health and integration routes. Admin routes need `Authorization: Bearer $ADMIN_API_KEY`.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' }, ADMIN_BEARER)
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+}
+
+/** Builds the HTTP application (not yet listening) with every platform concern wired in. */
+export async function createApp(config: AllConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    rawBody: true,
+    bufferLogs: true,
+    abortOnError: false,
+    bodyParser: false,
+  });
+  app.useLogger(app.get(Logger));
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.use(requestIdMiddleware);
+  app.use(helmet());
+  app.useBodyParser('json', { limit: config.app.bodyLimit });
+  app.useBodyParser('urlencoded', { limit: config.app.bodyLimit, extended: false });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  setUpOpenApi(app);
+  return app;
+}

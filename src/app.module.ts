@@ -1,0 +1,37 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { AllConfig } from '../config';
+import { typedConfigModule } from '../config/config.module';
+import { ClockModule } from '../libs/clock';
+import { EventBusModule } from '../libs/event-bus';
+import { LocksModule } from '../libs/locks';
+import { RedisModule } from '../libs/redis';
+import { buildLoggerParams } from './common/logging/logger.options';
+import { DatabaseModule } from './database/database.module';
+import { DonationsModule } from './donations/donations.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+import { StreamersModule } from './streamers/streamers.module';
+
+@Module({})
+export class AppModule {
+  /** The whole application for an already validated configuration (see `loadConfig`). */
+  static forRoot(config: AllConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        typedConfigModule(config),
+        LoggerModule.forRoot(buildLoggerParams(config.app)),
+        ClockModule,
+        DatabaseModule.forRoot(config.database),
+        RedisModule,
+        LocksModule,
+        EventBusModule,
+        MetricsModule,
+        HealthModule,
+        StreamersModule,
+        DonationsModule,
+      ],
+    };
+  }
+}

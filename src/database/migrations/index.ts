@@ -1,0 +1,4 @@
+import { InitialSchema1763780000000 } from './1763780000000-InitialSchema';
+
+/** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
+export const MIGRATIONS = [InitialSchema1763780000000];

@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { DataSourceOptions, LoggerOptions } from 'typeorm';
+import type { DatabaseConfig } from '../../config';
+import { ENTITIES } from './entities';
+import { MIGRATIONS } from './migrations';
+
+/**
+ * The single TypeORM options object: the app (TypeOrmModule) and the migration CLI (ormconfig.ts) both build
+ * their DataSource from it. Schema changes come from migrations only.
+ */
+export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+  const common = {
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'migrations',
+    synchronize: false,
+    migrationsRun: false,
+    logging: (config.logQueries ? 'all' : ['error']) as LoggerOptions,
+  };
+  if (config.type === 'sqlite') {
+    const path = resolve(config.path);
+    mkdirSync(dirname(path), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: path,
+      enableWAL: true,
+      timeout: 5000,
+    };
+  }
+  return {
+    ...common,
+    type: 'postgres',
+    url: config.url,
+    schema: config.schema,
+    poolSize: config.poolSize,
+    extra: { options: `-c search_path=${config.schema}` },
+    applicationName: 'da-twitch-backend',
+  };
+}

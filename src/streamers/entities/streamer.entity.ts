@@ -1,0 +1,29 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { bigintAsNumber } from '../../database/column-transformers';
+
+export const STREAMER_STATUSES = ['active', 'needs_reauth', 'disabled'] as const;
+export type StreamerStatus = (typeof STREAMER_STATUSES)[number];
+
+@Entity('streamers')
+export class StreamerEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'twitch_id', type: 'varchar', length: 32, unique: true })
+  twitchId!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  login!: string;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 128 })
+  displayName!: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'active' })
+  status!: StreamerStatus;
+
+  @Column({ name: 'created_at', type: 'bigint', transformer: bigintAsNumber })
+  createdAt!: number;
+
+  @Column({ name: 'updated_at', type: 'bigint', transformer: bigintAsNumber })
+  updatedAt!: number;
+}

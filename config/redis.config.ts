@@ -14,6 +14,7 @@ export class RedisEnv {
   @Matches(/^[A-Za-z0-9:_.-]{0,64}$/, { message: 'REDIS_KEY_PREFIX may hold letters, digits and : _ . -' })
   REDIS_KEY_PREFIX?: string;
   @IsOptional() @Transform(toInteger) @IsInt() @Min(100) REDIS_CONNECT_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(100) REDIS_COMMAND_TIMEOUT_MS?: number;
 }
 
 export interface RedisConfig {
@@ -22,6 +23,8 @@ export interface RedisConfig {
   tls: boolean;
   keyPrefix: string;
   connectTimeoutMs: number;
+  /** A command without an answer for this long fails, so a hung connection cannot stall a lock renewal. */
+  commandTimeoutMs: number;
 }
 
 export const redisNamespace = defineNamespace({
@@ -33,5 +36,6 @@ export const redisNamespace = defineNamespace({
     tls: env.REDIS_TLS ?? env.REDIS_URL?.startsWith('rediss://') ?? false,
     keyPrefix: env.REDIS_KEY_PREFIX ?? 'dta:',
     connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS ?? 5000,
+    commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS ?? 5000,
   }),
 });

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { EventBus, type BusHandler, type Unsubscribe } from './event-bus';
+import { EventBus, type BusHandler, type BusMessage, type Unsubscribe } from './event-bus';
 import { HandlerRegistry } from './handler-registry';
 
 /** Single-instance mode: messages go to this process's subscribers only. */
@@ -11,9 +11,20 @@ export class LocalEventBus extends EventBus {
     super();
   }
 
+  /** Copies the payload at once, as serialising it for Redis would, then delivers on a later tick. */
   publish<T>(topic: string, payload: T): Promise<void> {
-    const message = { topic, payload, origin: this.instanceId, publishedAt: Date.now() };
-    setImmediate(() => this.registry.dispatch(structuredClone(message)));
+    let message: BusMessage<T>;
+    try {
+      message = {
+        topic,
+        payload: structuredClone(payload),
+        origin: this.instanceId,
+        publishedAt: Date.now(),
+      };
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    setImmediate(() => this.registry.dispatch(message));
     return Promise.resolve();
   }
 

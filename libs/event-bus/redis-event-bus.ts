@@ -11,6 +11,7 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   private readonly registry = new HandlerRegistry(this.logger);
   private readonly subscriber: Redis;
   private readonly channelPrefix: string;
+  private readonly pendingCommands = new Map<string, Promise<void>>();
 
   constructor(
     private readonly redis: RedisConnection,
@@ -28,14 +29,33 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   }
 
   async subscribe<T>(topic: string, handler: BusHandler<T>): Promise<Unsubscribe> {
-    if (this.registry.add(topic, handler as BusHandler<unknown>)) {
-      await this.subscriber.subscribe(this.channelPrefix + topic);
-    }
+    const first = this.registry.add(topic, handler as BusHandler<unknown>);
+    await this.inOrder(topic, () =>
+      first ? this.subscriber.subscribe(this.channelPrefix + topic) : undefined,
+    );
     return async () => {
-      if (this.registry.remove(topic, handler as BusHandler<unknown>)) {
-        await this.subscriber.unsubscribe(this.channelPrefix + topic);
-      }
+      const last = this.registry.remove(topic, handler as BusHandler<unknown>);
+      await this.inOrder(topic, () =>
+        last ? this.subscriber.unsubscribe(this.channelPrefix + topic) : undefined,
+      );
     };
+  }
+
+  /**
+   * Runs a topic's SUBSCRIBE/UNSUBSCRIBE commands one after another, and makes every caller wait for the ones
+   * before it: a second handler's subscribe() must not resolve while the first SUBSCRIBE is still in flight.
+   */
+  private inOrder(topic: string, command: () => Promise<unknown> | undefined): Promise<void> {
+    const previous = this.pendingCommands.get(topic) ?? Promise.resolve();
+    const next = previous.then(command).then(() => undefined);
+    const settled = next.catch(() => undefined);
+    this.pendingCommands.set(topic, settled);
+    void settled.then(() => {
+      if (this.pendingCommands.get(topic) === settled) {
+        this.pendingCommands.delete(topic);
+      }
+    });
+    return next;
   }
 
   async onApplicationShutdown(): Promise<void> {

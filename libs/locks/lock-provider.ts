@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
 import { LockUnavailableError, type Lease } from './lease';
 
@@ -10,6 +11,7 @@ export interface WithLockOptions {
 /** The one lock API of the service: Redis (redlock) when Redis is configured, a database lease otherwise. */
 export abstract class LockProvider {
   abstract readonly backend: 'redis' | 'database';
+  protected readonly logger = new Logger(LockProvider.name);
 
   /** Takes the lock if nobody holds it; null when it is held. */
   abstract tryLock(key: string, ttlMs: number): Promise<Lease | null>;
@@ -33,7 +35,10 @@ export abstract class LockProvider {
     try {
       return await fn(lease);
     } finally {
-      await lease.release();
+      // A failed release must not hide fn's own result or error: the lease runs out by itself anyway.
+      await lease.release().catch((error: Error) => {
+        this.logger.warn(`Could not release lock "${key}" (it will expire): ${error.message}`);
+      });
     }
   }
 }

@@ -1,5 +1,4 @@
-import { Logger } from '@nestjs/common';
-import Redlock, { ResourceLockedError, type Lock } from 'redlock';
+import Redlock, { ExecutionError, ResourceLockedError, type Lock } from 'redlock';
 import type { RedisConnection } from '../redis';
 import type { Lease } from './lease';
 import { LockProvider } from './lock-provider';
@@ -8,6 +7,7 @@ import { LockProvider } from './lock-provider';
  * Issues the next fencing token only while the caller still holds the lock, so tokens follow the order in
  * which the lock changed hands. The counter never drops below Redis' clock in milliseconds: Redis here keeps
  * nothing on disk, and a restart must not hand out tokens lower than the ones the database has already seen.
+ * Microseconds (about 1.8e15 today, well inside 2^53) keep the floor ahead of any realistic hand-over rate.
  */
 const NEXT_FENCING_TOKEN = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
@@ -15,13 +15,24 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then
 end
 local token = redis.call('INCR', KEYS[2])
 local time = redis.call('TIME')
-local floor = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local floor = tonumber(time[1]) * 1000000 + tonumber(time[2])
 if token < floor then
-  redis.call('SET', KEYS[2], floor)
+  redis.call('SET', KEYS[2], string.format('%d', floor))
   token = floor
 end
 return token
 `;
+
+/** True when redlock failed only because the key is taken, not because Redis could not be reached. */
+async function isHeldByAnother(error: unknown): Promise<boolean> {
+  if (!(error instanceof ExecutionError) || error.attempts.length === 0) {
+    return false;
+  }
+  const attempts = await Promise.all(error.attempts);
+  return attempts.every((stats) =>
+    [...stats.votesAgainst.values()].every((reason) => reason instanceof ResourceLockedError),
+  );
+}
 
 class RedlockLease implements Lease {
   constructor(
@@ -51,7 +62,6 @@ class RedlockLease implements Lease {
 
 export class RedisLockProvider extends LockProvider {
   readonly backend = 'redis' as const;
-  private readonly logger = new Logger(RedisLockProvider.name);
   private readonly redlock: Redlock;
 
   constructor(private readonly redis: RedisConnection) {
@@ -72,19 +82,26 @@ export class RedisLockProvider extends LockProvider {
     let lock: Lock;
     try {
       lock = await this.redlock.acquire([lockKey], ttlMs);
-    } catch {
-      return null;
+    } catch (error) {
+      if (await isHeldByAnother(error)) {
+        return null;
+      }
+      throw error;
     }
-    const token = await this.redis.client!.eval(
-      NEXT_FENCING_TOKEN,
-      2,
-      lockKey,
-      this.redis.key('fence', key),
-      lock.value,
-    );
-    if (token === null) {
-      return null;
+    let token: unknown;
+    try {
+      token = await this.redis.client!.eval(
+        NEXT_FENCING_TOKEN,
+        2,
+        lockKey,
+        this.redis.key('fence', key),
+        lock.value,
+      );
+    } catch (error) {
+      await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined);
+      throw error;
     }
-    return new RedlockLease(key, Number(token), lock, this.redlock);
+    // null: the lock expired between acquiring it and asking for a token, so someone else may hold it now.
+    return token === null ? null : new RedlockLease(key, Number(token), lock, this.redlock);
   }
 }

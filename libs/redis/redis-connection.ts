@@ -78,6 +78,7 @@ export class RedisConnection implements OnApplicationShutdown {
     return {
       lazyConnect: true,
       connectTimeout: config.connectTimeoutMs,
+      commandTimeout: config.commandTimeoutMs,
       maxRetriesPerRequest: 3,
       retryStrategy: (attempt) => Math.min(attempt * 200, 5000),
       tls: config.tls ? {} : undefined,

@@ -11,6 +11,7 @@ export function testRedisConfig(overrides: Partial<RedisConfig> = {}): RedisConf
     tls: false,
     keyPrefix: `${uniqueName('redis')}:`,
     connectTimeoutMs: 2000,
+    commandTimeoutMs: 2000,
     ...overrides,
   };
 }

@@ -1,0 +1,230 @@
+import { ConfigValidationError, loadConfig, type Environment } from './index';
+
+function configErrorFor(env: Environment): ConfigValidationError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigValidationError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe(loadConfig.name, () => {
+  it('returns the documented defaults when the environment is empty', () => {
+    const config = loadConfig({});
+
+    expect(config.app).toEqual({
+      nodeEnv: 'development',
+      port: 3000,
+      host: '0.0.0.0',
+      publicUrl: 'http://localhost:3000',
+      logLevel: 'info',
+      logFormat: 'pretty',
+      bodyLimit: '1mb',
+      shutdownTimeoutMs: 10_000,
+      instanceId: expect.stringMatching(/^.+-\d+-[0-9a-f]{6}$/),
+    });
+    expect(config.database).toEqual({
+      type: 'sqlite',
+      url: 'sqlite:data/app.sqlite',
+      path: 'data/app.sqlite',
+      runMigrations: true,
+      logQueries: false,
+    });
+    expect(config.redis).toEqual({
+      url: undefined,
+      required: false,
+      tls: false,
+      keyPrefix: 'dta:',
+      connectTimeoutMs: 5000,
+      commandTimeoutMs: 5000,
+    });
+    expect(config.leader).toEqual({ heartbeatMs: 20_000, leaseMs: 60_000 });
+    expect(config.admin).toEqual({ apiKey: undefined });
+  });
+
+  it('gives every process its own instance id when INSTANCE_ID is unset', () => {
+    expect(loadConfig({}).app.instanceId).not.toBe(loadConfig({}).app.instanceId);
+    expect(loadConfig({ INSTANCE_ID: 'web-1' }).app.instanceId).toBe('web-1');
+  });
+
+  it('turns environment strings into typed values when they are valid', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      PUBLIC_URL: 'https://alerts.example.com/',
+      BODY_LIMIT: '512kb',
+      SHUTDOWN_TIMEOUT_MS: '5000',
+      REDIS_URL: 'redis://127.0.0.1:6379/2',
+      REDIS_REQUIRED: 'yes',
+      REDIS_KEY_PREFIX: 'prod:',
+      LEADER_HEARTBEAT_MS: '1000',
+      LEADER_LEASE_MS: '2000',
+      ADMIN_API_KEY: '0123456789abcdef',
+      DB_RUN_MIGRATIONS: 'false',
+    });
+
+    expect(config.app).toMatchObject({
+      nodeEnv: 'production',
+      port: 8080,
+      publicUrl: 'https://alerts.example.com',
+      logLevel: 'info',
+      logFormat: 'json',
+      bodyLimit: '512kb',
+      shutdownTimeoutMs: 5000,
+    });
+    expect(config.redis).toMatchObject({
+      url: 'redis://127.0.0.1:6379/2',
+      required: true,
+      tls: false,
+      keyPrefix: 'prod:',
+    });
+    expect(config.leader).toEqual({ heartbeatMs: 1000, leaseMs: 2000 });
+    expect(config.admin.apiKey).toBe('0123456789abcdef');
+    expect(config.database.runMigrations).toBe(false);
+  });
+
+  it('quietens logs when NODE_ENV is test', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).app).toMatchObject({ logLevel: 'warn', logFormat: 'json' });
+  });
+
+  it('selects PostgreSQL with the public schema when DATABASE_URL is a postgres URL', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://app@db:5432/app' }).database).toEqual({
+      type: 'postgres',
+      url: 'postgres://app@db:5432/app',
+      schema: 'public',
+      poolSize: 10,
+      runMigrations: true,
+      logQueries: false,
+    });
+    expect(
+      loadConfig({
+        DATABASE_URL: 'postgresql://app@db/app',
+        DATABASE_SCHEMA: 'tenant_1',
+        DB_POOL_SIZE: '3',
+      }).database,
+    ).toMatchObject({ type: 'postgres', schema: 'tenant_1', poolSize: 3 });
+  });
+
+  it('keeps the SQLite path when DATABASE_URL is sqlite:<path>', () => {
+    expect(loadConfig({ DATABASE_URL: 'sqlite:/var/lib/app/db.sqlite' }).database).toMatchObject({
+      type: 'sqlite',
+      path: '/var/lib/app/db.sqlite',
+    });
+  });
+
+  it('enables TLS when REDIS_URL is rediss:// unless REDIS_TLS says otherwise', () => {
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380' }).redis.tls).toBe(true);
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380', REDIS_TLS: 'false' }).redis.tls).toBe(false);
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379', REDIS_TLS: 'true' }).redis.tls).toBe(true);
+  });
+
+  it('treats an empty variable like an unset one when it was left blank in a .env file', () => {
+    const blank: Environment = Object.fromEntries(
+      [
+        'NODE_ENV',
+        'PORT',
+        'HOST',
+        'PUBLIC_URL',
+        'LOG_LEVEL',
+        'LOG_FORMAT',
+        'BODY_LIMIT',
+        'SHUTDOWN_TIMEOUT_MS',
+        'INSTANCE_ID',
+        'DATABASE_URL',
+        'DATABASE_SCHEMA',
+        'DB_RUN_MIGRATIONS',
+        'DB_POOL_SIZE',
+        'REDIS_URL',
+        'REDIS_REQUIRED',
+        'REDIS_TLS',
+        'REDIS_CONNECT_TIMEOUT_MS',
+        'REDIS_COMMAND_TIMEOUT_MS',
+        'LEADER_HEARTBEAT_MS',
+        'LEADER_LEASE_MS',
+        'ADMIN_API_KEY',
+      ].map((name) => [name, '']),
+    );
+    const defaults = loadConfig({ INSTANCE_ID: 'same' });
+
+    const config = loadConfig({ ...blank, INSTANCE_ID: 'same' });
+    expect(config).toEqual(defaults);
+    expect(loadConfig(blank).app.instanceId).toEqual(expect.stringMatching(/^.+-\d+-[0-9a-f]{6}$/));
+  });
+
+  it('accepts a lease of exactly twice the heartbeat', () => {
+    expect(loadConfig({ LEADER_HEARTBEAT_MS: '500', LEADER_LEASE_MS: '1000' }).leader).toEqual({
+      heartbeatMs: 500,
+      leaseMs: 1000,
+    });
+  });
+
+  it('throws one ConfigValidationError listing every bad variable when several are wrong', () => {
+    const error = configErrorFor({
+      PORT: 'abc',
+      DATABASE_URL: 'mysql://x',
+      REDIS_REQUIRED: 'maybe',
+      LEADER_HEARTBEAT_MS: '1000',
+      LEADER_LEASE_MS: '1500',
+      ADMIN_API_KEY: 'too-short-key',
+    });
+
+    expect(error.name).toBe('ConfigValidationError');
+    for (const variable of [
+      'PORT',
+      'DATABASE_URL',
+      'REDIS_REQUIRED',
+      'LEADER_LEASE_MS',
+      'LEADER_HEARTBEAT_MS',
+      'ADMIN_API_KEY',
+    ]) {
+      expect(error.message).toContain(variable);
+    }
+    expect(error.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^PORT .*\(got "abc"\)$/),
+        'DATABASE_URL must be sqlite:<path> or postgres://user@host:port/database (got "mysql://x")',
+        expect.stringMatching(/^REDIS_REQUIRED .*\(got "maybe"\)$/),
+        'LEADER_LEASE_MS (1500) must be at least twice LEADER_HEARTBEAT_MS (1000)',
+        expect.stringMatching(/^ADMIN_API_KEY must be at least 16 characters/),
+      ]),
+    );
+    expect(error.message).toMatch(/^Invalid configuration \(\d+ problem\(s\)\):\n/);
+    expect(error.message.split('\n').slice(1)).toHaveLength(error.problems.length);
+  });
+
+  it('never echoes the admin API key when it is rejected', () => {
+    const error = configErrorFor({ ADMIN_API_KEY: 'sekrit-admin' });
+
+    expect(error.problems).toEqual([expect.stringContaining('ADMIN_API_KEY must be at least 16 characters')]);
+    expect(error.message).not.toContain('sekrit-admin');
+  });
+
+  it('never echoes credentials embedded in a rejected URL', () => {
+    const error = configErrorFor({
+      DATABASE_URL: 'mysql://app:hunter2-db@db.internal/app',
+      REDIS_URL: 'http://:hunter2-redis@cache.internal:6379',
+    });
+
+    expect(error.message).toContain('DATABASE_URL');
+    expect(error.message).toContain('REDIS_URL');
+    expect(error.message).not.toContain('hunter2-db');
+    expect(error.message).not.toContain('hunter2-redis');
+  });
+
+  it('rejects a value out of range when it parses as a number', () => {
+    expect(configErrorFor({ PORT: '70000', LEADER_HEARTBEAT_MS: '10' }).problems).toEqual([
+      'PORT must not be greater than 65535',
+      'LEADER_HEARTBEAT_MS must not be less than 50',
+    ]);
+  });
+
+  it('rejects a malformed BODY_LIMIT when it has no unit', () => {
+    expect(configErrorFor({ BODY_LIMIT: '1 megabyte' }).problems).toEqual([
+      'BODY_LIMIT must look like 1mb, 512kb or 1048576b (got "1 megabyte")',
+    ]);
+  });
+});

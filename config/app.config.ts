@@ -13,20 +13,21 @@ export type NodeEnv = (typeof NODE_ENVS)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class AppEnv {
-  @IsOptional() @IsIn(NODE_ENVS) NODE_ENV?: NodeEnv;
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(NODE_ENVS) NODE_ENV?: NodeEnv;
   @IsOptional() @Transform(toInteger) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @Transform(emptyToUndefined) @IsString() HOST?: string;
   @IsOptional()
   @Transform(emptyToUndefined)
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   PUBLIC_URL?: string;
-  @IsOptional() @IsIn(LOG_LEVELS) LOG_LEVEL?: LogLevel;
-  @IsOptional() @IsIn(LOG_FORMATS) LOG_FORMAT?: (typeof LOG_FORMATS)[number];
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(LOG_LEVELS) LOG_LEVEL?: LogLevel;
+  @IsOptional() @Transform(emptyToUndefined) @IsIn(LOG_FORMATS) LOG_FORMAT?: (typeof LOG_FORMATS)[number];
   @IsOptional()
+  @Transform(emptyToUndefined)
   @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 1mb, 512kb or 1048576b' })
   BODY_LIMIT?: string;
   @IsOptional() @Transform(toInteger) @IsInt() @Min(100) SHUTDOWN_TIMEOUT_MS?: number;
-  @IsOptional() @Matches(/^[A-Za-z0-9._:-]{1,64}$/) INSTANCE_ID?: string;
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^[A-Za-z0-9._:-]{1,64}$/) INSTANCE_ID?: string;
 }
 
 export interface AppConfig {

@@ -37,10 +37,15 @@ export class ConfigValidationError extends Error {
   }
 }
 
+/** Credentials inside a URL-like value (`scheme://user:password@host`) are replaced before it is shown. */
+function withoutCredentials(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@');
+}
+
 function describe(errors: ValidationError[]): string[] {
   return errors.flatMap((error) => {
     const shown = typeof error.value === 'string' && !/KEY|SECRET|PASSWORD|TOKEN/.test(error.property);
-    const suffix = shown ? ` (got "${String(error.value)}")` : '';
+    const suffix = shown ? ` (got "${withoutCredentials(String(error.value))}")` : '';
     return Object.values(error.constraints ?? {}).map((message) => `${message}${suffix}`);
   });
 }

@@ -11,7 +11,8 @@ export class RedisEnv {
   @IsOptional() @Transform(toBoolean) @IsBoolean() REDIS_REQUIRED?: boolean;
   @IsOptional() @Transform(toBoolean) @IsBoolean() REDIS_TLS?: boolean;
   @IsOptional()
-  @Matches(/^[A-Za-z0-9:_.-]{0,64}$/, { message: 'REDIS_KEY_PREFIX may hold letters, digits and : _ . -' })
+  @Transform(emptyToUndefined)
+  @Matches(/^[A-Za-z0-9:_.-]{1,64}$/, { message: 'REDIS_KEY_PREFIX must be 1-64 letters, digits or : _ . -' })
   REDIS_KEY_PREFIX?: string;
   @IsOptional() @Transform(toInteger) @IsInt() @Min(100) REDIS_CONNECT_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInteger) @IsInt() @Min(100) REDIS_COMMAND_TIMEOUT_MS?: number;

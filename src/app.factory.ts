@@ -8,6 +8,7 @@ import type { AllConfig } from '../config';
 import { AppModule } from './app.module';
 import { ADMIN_BEARER } from './common/admin/admin-only.decorator';
 import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
+import { ConnectionDrainer } from './common/http/connection-draining';
 import { requestIdMiddleware } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
 
@@ -20,14 +21,23 @@ function setUpOpenApi(app: INestApplication): void {
         'Admin, health and integration routes. Admin routes need `Authorization: Bearer $ADMIN_API_KEY`.',
       )
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_API_KEY' }, ADMIN_BEARER)
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', bearerFormat: 'opaque key', description: 'ADMIN_API_KEY' },
+        ADMIN_BEARER,
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document);
 }
 
+export interface CreatedApp {
+  app: NestExpressApplication;
+  /** Begins a graceful shutdown of the HTTP side: no new connections, keep-alive ones closed when idle. */
+  drainer: ConnectionDrainer;
+}
+
 /** Builds the HTTP application (not yet listening) with every platform concern wired in. */
-export async function createApp(config: AllConfig): Promise<NestExpressApplication> {
+export async function createApp(config: AllConfig): Promise<CreatedApp> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     rawBody: true,
     bufferLogs: true,
@@ -37,6 +47,8 @@ export async function createApp(config: AllConfig): Promise<NestExpressApplicati
   app.useLogger(app.get(Logger));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  const drainer = new ConnectionDrainer(app.getHttpServer());
+  app.use(drainer.middleware);
   app.use(requestIdMiddleware);
   app.use(helmet());
   app.useBodyParser('json', { limit: config.app.bodyLimit });
@@ -44,5 +56,5 @@ export async function createApp(config: AllConfig): Promise<NestExpressApplicati
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   setUpOpenApi(app);
-  return app;
+  return { app, drainer };
 }

@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { ConfigValidationError, loadConfig, type AllConfig } from '../config';
 import { loadDotEnvFile } from '../config/dotenv';
 import { RedisUnavailableError } from '../libs/redis';
-import { createApp } from './app.factory';
+import { createApp, type CreatedApp } from './app.factory';
 
 function fail(message: string): never {
   process.stderr.write(`\nCannot start: ${message}\n\n`);
@@ -15,7 +14,7 @@ function fail(message: string): never {
  * SIGTERM/SIGINT: stop accepting connections, let in-flight requests finish, run every shutdown hook (leadership
  * and locks released, Redis and the database closed), then exit 0. Exit 1 if that takes longer than allowed.
  */
-function handleSignals(app: NestExpressApplication, config: AllConfig): void {
+function handleSignals({ app, drainer }: CreatedApp, config: AllConfig): void {
   const logger = new Logger('Shutdown');
   let closing = false;
   const shutdown = (signal: NodeJS.Signals) => {
@@ -28,9 +27,7 @@ function handleSignals(app: NestExpressApplication, config: AllConfig): void {
       logger.error(`Shutdown took longer than ${config.app.shutdownTimeoutMs} ms; exiting`);
       process.exit(1);
     }, config.app.shutdownTimeoutMs).unref();
-    const server = app.getHttpServer();
-    server.close();
-    server.closeIdleConnections();
+    drainer.start();
     app.close().then(
       () => {
         logger.log('Shutdown complete');
@@ -54,16 +51,16 @@ async function bootstrap(): Promise<void> {
   } catch (error) {
     fail(error instanceof ConfigValidationError ? error.message : String(error));
   }
-  let app: NestExpressApplication;
+  let created: CreatedApp;
   try {
-    app = await createApp(config);
+    created = await createApp(config);
   } catch (error) {
     fail(
       error instanceof RedisUnavailableError ? error.message : `${(error as Error).stack ?? String(error)}`,
     );
   }
-  handleSignals(app, config);
-  await app.listen(config.app.port, config.app.host);
+  handleSignals(created, config);
+  await created.app.listen(config.app.port, config.app.host);
   new Logger('Bootstrap').log(
     `Listening on ${config.app.host}:${config.app.port} (public URL ${config.app.publicUrl}, instance ${config.app.instanceId})`,
   );

@@ -247,6 +247,7 @@ describe(AdminStreamersController.name, () => {
           expect(response.status).toBe(503);
           expect(response.body).toEqual({
             statusCode: 503,
+            error: 'Service Unavailable',
             message: expect.stringMatching(/set ADMIN_API_KEY/),
             requestId: response.headers['x-request-id'],
           });

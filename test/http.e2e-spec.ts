@@ -30,6 +30,7 @@ describe.each(DATABASE_KINDS)('HTTP app on %s without Redis', (kind) => {
       expect(response.body.status).toBe('degraded');
       expect(response.body.details).toEqual({
         database: { status: 'up', responseTime: expect.any(Number) },
+        schema: { status: 'up' },
         redis: { status: 'degraded', mode: 'single-instance', message: 'REDIS_URL is not set' },
         cluster: {
           status: 'up',
@@ -49,13 +50,14 @@ describe.each(DATABASE_KINDS)('HTTP app on %s without Redis', (kind) => {
       expect(response.body).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
     });
 
-    it('answers readiness from the database and Redis only', async () => {
+    it('answers readiness from the database, its schema and Redis only', async () => {
       const response = await request(testApp.server).get('/health/ready');
 
       expect(response.status).toBe(200);
       expect(response.body.status).toBe('degraded');
-      expect(Object.keys(response.body.details).sort()).toEqual(['database', 'redis']);
+      expect(Object.keys(response.body.details).sort()).toEqual(['database', 'redis', 'schema']);
       expect(response.body.details.database.status).toBe('up');
+      expect(response.body.details.schema.status).toBe('up');
       expect(response.body.details.redis).toMatchObject({ status: 'degraded', mode: 'single-instance' });
     });
   });

@@ -238,12 +238,19 @@ describe('main process (dist/src/main.js)', () => {
     await app.waitForHttp(`http://127.0.0.1:${port}/health/live`, (response) => response.status === 200);
     // The leader heartbeat needs the locks table, which only the migrations create.
     await app.waitForOutput(/Leader lock attempt failed/);
+    const ready = await httpGet(`http://127.0.0.1:${port}/health/ready`);
 
     const exit = await stop(app, 'SIGTERM');
     const check = await run([builtScript('src/database/migrate-cli.js'), 'check'], {
       DATABASE_URL: `sqlite:${join(workDir, 'app.sqlite')}`,
     }).exitWithin(20_000);
 
+    expect(ready.status).toBe(503);
+    expect(JSON.parse(ready.body).details.schema).toEqual({
+      status: 'down',
+      message: '1 pending migration(s): run npm run migrate',
+      pending: ['InitialSchema1763780000000'],
+    });
     expect(exit.code).toBe(0);
     expect(check.code).toBe(1);
     expect(nonJsonLines(exit.stdout)).toEqual([]);

@@ -1,7 +1,9 @@
 /* eslint-disable no-console -- a command-line tool talks to its terminal */
+import { Logger } from '@nestjs/common';
 import { spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { MigrationExecutor, type DataSource } from 'typeorm';
+import { applyPendingMigrations } from './migrator';
 
 const USAGE = `Usage:
   npm run migrate                          apply pending migrations
@@ -19,8 +21,8 @@ async function withDataSource<T>(fn: (dataSource: DataSource) => Promise<T>): Pr
 }
 
 async function run(): Promise<number> {
-  const applied = await withDataSource((dataSource) => dataSource.runMigrations({ transaction: 'each' }));
-  console.log(applied.length ? `Applied ${applied.map((m) => m.name).join(', ')}` : 'No pending migrations.');
+  const applied = await withDataSource((dataSource) => applyPendingMigrations(dataSource));
+  console.log(applied.length ? `Applied ${applied.join(', ')}` : 'No pending migrations.');
   return 0;
 }
 
@@ -63,6 +65,8 @@ function generate(name: string | undefined): number {
 }
 
 async function main(): Promise<number> {
+  // The CLI answers in plain lines of its own; only problems come through the framework logger.
+  Logger.overrideLogger(['error', 'warn']);
   const [command, argument] = process.argv.slice(2);
   switch (command) {
     case 'run':

@@ -5,18 +5,19 @@ import type { DataSource } from 'typeorm';
 const MIGRATION_ADVISORY_LOCK = 727_451_001;
 
 /**
- * Applies pending migrations. On PostgreSQL an advisory lock makes instances that start together take turns,
+ * Applies pending migrations and returns their names. On PostgreSQL an advisory lock makes instances that start together take turns,
  * so each migration runs once; SQLite's single writer needs no extra care.
  */
 export async function applyPendingMigrations(
   dataSource: DataSource,
   logger = new Logger('Migrations'),
-): Promise<void> {
+): Promise<string[]> {
   const run = async () => {
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied) {
       logger.log(`Applied migration ${migration.name}`);
     }
+    return applied.map((migration) => migration.name);
   };
   if (dataSource.options.type !== 'postgres') {
     return run();
@@ -24,7 +25,7 @@ export async function applyPendingMigrations(
   const session = dataSource.createQueryRunner();
   try {
     await session.query('SELECT pg_advisory_lock($1)', [MIGRATION_ADVISORY_LOCK]);
-    await run();
+    return await run();
   } finally {
     await session.query('SELECT pg_advisory_unlock($1)', [MIGRATION_ADVISORY_LOCK]).catch(() => undefined);
     await session.release();

@@ -1,9 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { DataSourceOptions, LoggerOptions } from 'typeorm';
+import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../../config';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
+import { TypeOrmLogger } from './typeorm-logger';
+
+/** Queries slower than this are logged as warnings. */
+const SLOW_QUERY_MS = 1000;
 
 /**
  * The single TypeORM options object: the app (TypeOrmModule) and the migration CLI (ormconfig.ts) both build
@@ -16,7 +20,8 @@ export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOption
     migrationsTableName: 'migrations',
     synchronize: false,
     migrationsRun: false,
-    logging: (config.logQueries ? 'all' : ['error']) as LoggerOptions,
+    logger: new TypeOrmLogger(config.logQueries),
+    maxQueryExecutionTime: SLOW_QUERY_MS,
   };
   if (config.type === 'sqlite') {
     const path = resolve(config.path);

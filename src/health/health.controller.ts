@@ -8,6 +8,7 @@ import {
 } from '@nestjs/terminus';
 import { ClusterHealthIndicator } from './cluster.health';
 import { RedisHealthIndicator } from './redis.health';
+import { SchemaHealthIndicator } from './schema.health';
 
 @ApiTags('health')
 @Controller('health')
@@ -17,14 +18,16 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly cluster: ClusterHealthIndicator,
+    private readonly schema: SchemaHealthIndicator,
   ) {}
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Full status: database, Redis, cluster role' })
+  @ApiOperation({ summary: 'Full status: database, schema, Redis, cluster role' })
   check(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database').withTimeout(1500),
+      () => this.schema.check(),
       () => this.redis.check(),
       () => this.cluster.check(),
     ]);
@@ -39,10 +42,11 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the dependencies needed to serve traffic answer' })
+  @ApiOperation({ summary: 'Readiness: database reachable and migrated, Redis answering' })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database').withTimeout(1500),
+      () => this.schema.check(),
       () => this.redis.check(),
     ]);
   }

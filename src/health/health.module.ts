@@ -3,10 +3,11 @@ import { TerminusModule } from '@nestjs/terminus';
 import { ClusterHealthIndicator } from './cluster.health';
 import { HealthController } from './health.controller';
 import { RedisHealthIndicator } from './redis.health';
+import { SchemaHealthIndicator } from './schema.health';
 
 @Module({
   imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' })],
   controllers: [HealthController],
-  providers: [RedisHealthIndicator, ClusterHealthIndicator],
+  providers: [RedisHealthIndicator, ClusterHealthIndicator, SchemaHealthIndicator],
 })
 export class HealthModule {}

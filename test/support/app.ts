@@ -21,7 +21,7 @@ export interface TestApp {
 /** Boots the real application (real pipes, guards, filters, database, Redis) for the given environment. */
 export async function bootTestApp(env: Environment): Promise<TestApp> {
   const config = loadConfig({ ...BASE_TEST_ENV, ...env });
-  const app = await createApp(config);
+  const { app } = await createApp(config);
   await app.init();
   return {
     app,

@@ -73,7 +73,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
         typeof payload === 'string'
           ? { statusCode: status, message: payload }
           : (payload as Record<string, unknown>);
-      return { status, body: status >= 500 ? { statusCode: status, message: body.message } : body };
+      return { status, body };
     }
     return {
       status: HttpStatus.INTERNAL_SERVER_ERROR,

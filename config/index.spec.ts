@@ -1,4 +1,6 @@
-import { ConfigValidationError, loadConfig, type Environment } from './index';
+import { ConfigValidationError, loadConfig, loadDatabaseConfig, type Environment } from './index';
+
+const KEY = Buffer.alloc(32, 7).toString('base64');
 
 function configErrorFor(env: Environment): ConfigValidationError {
   try {
@@ -54,6 +56,7 @@ describe(loadConfig.name, () => {
   it('turns environment strings into typed values when they are valid', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
+      APP_ENCRYPTION_KEY: KEY,
       PORT: '8080',
       PUBLIC_URL: 'https://alerts.example.com/',
       BODY_LIMIT: '512kb',
@@ -92,7 +95,9 @@ describe(loadConfig.name, () => {
   });
 
   it('selects PostgreSQL with the public schema when DATABASE_URL is a postgres URL', () => {
-    expect(loadConfig({ DATABASE_URL: 'postgres://app@db:5432/app' }).database).toEqual({
+    expect(
+      loadConfig({ DATABASE_URL: 'postgres://app@db:5432/app', APP_ENCRYPTION_KEY: KEY }).database,
+    ).toEqual({
       type: 'postgres',
       url: 'postgres://app@db:5432/app',
       schema: 'public',
@@ -103,6 +108,7 @@ describe(loadConfig.name, () => {
     expect(
       loadConfig({
         DATABASE_URL: 'postgresql://app@db/app',
+        APP_ENCRYPTION_KEY: KEY,
         DATABASE_SCHEMA: 'tenant_1',
         DB_POOL_SIZE: '3',
       }).database,
@@ -226,5 +232,63 @@ describe(loadConfig.name, () => {
     expect(configErrorFor({ BODY_LIMIT: '1 megabyte' }).problems).toEqual([
       'BODY_LIMIT must look like 1mb, 512kb or 1048576b (got "1 megabyte")',
     ]);
+  });
+
+  it('reads the Twitch and DonationAlerts settings with their real hosts as defaults', () => {
+    const config = loadConfig({
+      TWITCH_CLIENT_ID: 'id',
+      TWITCH_CLIENT_SECRET: 'secret',
+      TWITCH_SCOPES: 'chat:read chat:edit',
+    });
+
+    expect(config.twitch).toEqual({
+      clientId: 'id',
+      clientSecret: 'secret',
+      scopes: ['chat:read', 'chat:edit'],
+      authBaseUrl: 'https://id.twitch.tv',
+      apiBaseUrl: 'https://api.twitch.tv',
+      validateIntervalMs: 3_600_000,
+    });
+    expect(config.donationAlerts).toMatchObject({
+      baseUrl: 'https://www.donationalerts.com',
+      scopes: ['oauth-user-show', 'oauth-donation-index', 'oauth-donation-subscribe'],
+    });
+    expect(loadConfig({}).twitch.scopes).toEqual(['chat:read']);
+  });
+
+  it('rejects a client id without its secret for both providers', () => {
+    expect(configErrorFor({ TWITCH_CLIENT_ID: 'id', DA_CLIENT_SECRET: 'secret' }).problems).toEqual([
+      'TWITCH_CLIENT_ID and TWITCH_CLIENT_SECRET must be set together',
+      'DA_CLIENT_ID and DA_CLIENT_SECRET must be set together',
+    ]);
+  });
+
+  it('decodes APP_ENCRYPTION_KEY from base64 or hex and rejects other lengths without echoing it', () => {
+    expect(loadConfig({ APP_ENCRYPTION_KEY: KEY }).security.encryptionKey).toEqual(Buffer.alloc(32, 7));
+    expect(loadConfig({ APP_ENCRYPTION_KEY: 'ab'.repeat(32) }).security.encryptionKey).toEqual(
+      Buffer.alloc(32, 0xab),
+    );
+    const problems = configErrorFor({ APP_ENCRYPTION_KEY: 'too-short-secret' }).problems;
+    expect(problems).toEqual([expect.stringContaining('APP_ENCRYPTION_KEY must be 32 bytes')]);
+    expect(problems.join()).not.toContain('too-short-secret');
+  });
+
+  it('requires APP_ENCRYPTION_KEY in production and with PostgreSQL, but not for a local SQLite start', () => {
+    expect(configErrorFor({ NODE_ENV: 'production' }).problems).toEqual([
+      'APP_ENCRYPTION_KEY is required when NODE_ENV=production (try: openssl rand -base64 32)',
+    ]);
+    expect(configErrorFor({ DATABASE_URL: 'postgres://app@db/app' }).problems).toEqual([
+      'APP_ENCRYPTION_KEY is required with PostgreSQL: every instance must share one key',
+    ]);
+    expect(loadConfig({}).security.encryptionKey).toBeUndefined();
+  });
+
+  it('loads the database settings alone for the migration CLI, without the other rules', () => {
+    expect(
+      loadDatabaseConfig({ DATABASE_URL: 'postgres://app@db/app', NODE_ENV: 'production' }),
+    ).toMatchObject({
+      type: 'postgres',
+    });
+    expect(() => loadDatabaseConfig({ DATABASE_URL: 'mysql://x' })).toThrow(ConfigValidationError);
   });
 });

@@ -6,9 +6,21 @@ import { appNamespace, type AppConfig } from './app.config';
 import { databaseNamespace, type DatabaseConfig } from './database.config';
 import { leaderNamespace, type LeaderConfig } from './leader.config';
 import { redisNamespace, type RedisConfig } from './redis.config';
+import { securityNamespace, type SecurityConfig } from './security.config';
+import { twitchNamespace, type TwitchConfig } from './twitch.config';
+import { donationAlertsNamespace, type DonationAlertsConfig } from './donation-alerts.config';
 
 export type { Environment } from './config-namespace';
-export type { AdminConfig, AppConfig, DatabaseConfig, LeaderConfig, RedisConfig };
+export type {
+  AdminConfig,
+  AppConfig,
+  DatabaseConfig,
+  DonationAlertsConfig,
+  LeaderConfig,
+  RedisConfig,
+  SecurityConfig,
+  TwitchConfig,
+};
 
 export interface AllConfig {
   app: AppConfig;
@@ -16,6 +28,9 @@ export interface AllConfig {
   redis: RedisConfig;
   leader: LeaderConfig;
   admin: AdminConfig;
+  security: SecurityConfig;
+  twitch: TwitchConfig;
+  donationAlerts: DonationAlertsConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -26,7 +41,26 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   redisNamespace,
   leaderNamespace,
   adminNamespace,
+  securityNamespace,
+  twitchNamespace,
+  donationAlertsNamespace,
 ] as AnyNamespace[];
+
+/** Rules that span namespaces; each returns one message per broken rule. */
+const CROSS_CHECKS: Array<(config: AllConfig) => string[]> = [
+  ({ app, database, security }) => {
+    if (security.encryptionKey) {
+      return [];
+    }
+    if (app.nodeEnv === 'production') {
+      return ['APP_ENCRYPTION_KEY is required when NODE_ENV=production (try: openssl rand -base64 32)'];
+    }
+    if (database.type === 'postgres') {
+      return ['APP_ENCRYPTION_KEY is required with PostgreSQL: every instance must share one key'];
+    }
+    return [];
+  },
+];
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -55,9 +89,32 @@ function describe(errors: ValidationError[]): string[] {
  * All problems are collected first so an operator fixes a bad environment in one go.
  */
 export function loadConfig(environment: Environment = process.env): AllConfig {
+  const { values, problems } = buildNamespaces(CONFIG_NAMESPACES, environment);
+  if (problems.length === 0) {
+    problems.push(...CROSS_CHECKS.flatMap((check) => check(values as AllConfig)));
+  }
+  if (problems.length > 0) {
+    throw new ConfigValidationError(problems);
+  }
+  return values as AllConfig;
+}
+
+/** Only the database settings, for tools such as the migration CLI that need nothing else. */
+export function loadDatabaseConfig(environment: Environment = process.env): DatabaseConfig {
+  const { values, problems } = buildNamespaces([databaseNamespace], environment);
+  if (problems.length > 0) {
+    throw new ConfigValidationError(problems);
+  }
+  return values.database as DatabaseConfig;
+}
+
+function buildNamespaces(
+  namespaces: readonly AnyNamespace[],
+  environment: Environment,
+): { values: Partial<Record<keyof AllConfig, unknown>>; problems: string[] } {
   const problems: string[] = [];
   const values: Partial<Record<keyof AllConfig, unknown>> = {};
-  for (const namespace of CONFIG_NAMESPACES) {
+  for (const namespace of namespaces) {
     const env = plainToInstance(namespace.env, environment, { excludeExtraneousValues: false });
     const errors = validateSync(env, { forbidUnknownValues: false });
     if (errors.length > 0) {
@@ -68,8 +125,5 @@ export function loadConfig(environment: Environment = process.env): AllConfig {
     problems.push(...(namespace.check?.(value) ?? []));
     values[namespace.key] = value;
   }
-  if (problems.length > 0) {
-    throw new ConfigValidationError(problems);
-  }
-  return values as AllConfig;
+  return { values, problems };
 }

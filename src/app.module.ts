@@ -12,6 +12,10 @@ import { DonationsModule } from './donations/donations.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { StreamersModule } from './streamers/streamers.module';
+import { AuthModule } from './auth/auth.module';
+import { JobsModule } from './jobs/jobs.module';
+import { OAuthModule } from './oauth/oauth.module';
+import { SecurityModule } from './security/security.module';
 
 @Module({})
 export class AppModule {
@@ -24,6 +28,7 @@ export class AppModule {
         LoggerModule.forRoot(buildLoggerParams(config.app)),
         ClockModule,
         DatabaseModule.forRoot(config.database),
+        SecurityModule,
         RedisModule,
         LocksModule,
         EventBusModule,
@@ -31,6 +36,9 @@ export class AppModule {
         HealthModule,
         StreamersModule,
         DonationsModule,
+        OAuthModule,
+        AuthModule,
+        JobsModule,
       ],
     };
   }

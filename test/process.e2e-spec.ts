@@ -5,11 +5,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisConnection } from '../libs/redis';
+import { MIGRATIONS } from '../src/database/migrations';
 import { createTestDatabase, DATABASE_KINDS, openDataSource, type TestDatabase } from './support/databases';
 import { httpGet } from './support/http';
 import { builtScript, freePort, NodeProcess, type Exit } from './support/processes';
 import { clearRedisPrefix, testRedisConfig } from './support/redis';
 import { TEST_REDIS_URL } from './support/services';
+import { TEST_ENCRYPTION_KEY } from './support/app';
 
 const ADMIN_API_KEY = 'process-admin-key-0123456789abcdef';
 /** What the issue allows for a graceful shutdown. */
@@ -75,6 +77,7 @@ describe('main process (dist/src/main.js)', () => {
   function startApp(env: Record<string, string>): NodeProcess {
     return run([main], {
       NODE_ENV: 'production',
+      APP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
       LOG_FORMAT: 'json',
       LOG_LEVEL: 'info',
       HOST: '127.0.0.1',
@@ -248,8 +251,8 @@ describe('main process (dist/src/main.js)', () => {
     expect(ready.status).toBe(503);
     expect(JSON.parse(ready.body).details.schema).toEqual({
       status: 'down',
-      message: '1 pending migration(s): run npm run migrate',
-      pending: ['InitialSchema1763780000000'],
+      message: `${MIGRATIONS.length} pending migration(s): run npm run migrate`,
+      pending: MIGRATIONS.map((migration) => migration.name),
     });
     expect(exit.code).toBe(0);
     expect(check.code).toBe(1);

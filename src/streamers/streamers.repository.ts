@@ -14,12 +14,27 @@ export interface NewStreamer {
   twitchId: string;
   login: string;
   displayName: string;
+  avatarUrl?: string | null;
   status?: StreamerStatus;
+}
+
+/** What Twitch says about the streamer at each login. */
+export interface TwitchIdentity {
+  twitchId: string;
+  login: string;
+  displayName: string;
+  avatarUrl: string | null;
 }
 
 export abstract class StreamersRepository {
   abstract create(streamer: NewStreamer): Promise<StreamerEntity>;
   abstract findById(id: string): Promise<StreamerEntity | null>;
+  /**
+   * The streamer with this Twitch id, created on first login (with a fresh overlay token) and otherwise updated
+   * with the current identity and made active again. Safe against two logins racing.
+   */
+  abstract upsertFromTwitch(identity: TwitchIdentity): Promise<StreamerEntity>;
+  abstract setStatus(id: string, status: StreamerStatus): Promise<void>;
   /** Every streamer with donation totals (test alerts excluded), in one SQL query. */
   abstract listWithDonationStats(): Promise<StreamerSummary[]>;
 }

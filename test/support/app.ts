@@ -2,12 +2,16 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig, type AllConfig, type Environment } from '../../config';
 import { createApp } from '../../src/app.factory';
 
+/** A fixed key: tests never run with the key file a local SQLite start would generate. */
+export const TEST_ENCRYPTION_KEY = 'dGVzdC1rZXktdGVzdC1rZXktdGVzdC1rZXktdGVzdDE=';
+
 /** Settings every test app starts from: quiet logs, JSON format, an ephemeral port. */
 export const BASE_TEST_ENV: Environment = {
   NODE_ENV: 'test',
   LOG_LEVEL: 'warn',
   LOG_FORMAT: 'json',
   PORT: '0',
+  APP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
 };
 
 export interface TestApp {

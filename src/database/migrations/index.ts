@@ -1,4 +1,5 @@
 import { InitialSchema1763780000000 } from './1763780000000-InitialSchema';
+import { StreamerOnboarding1763790000000 } from './1763790000000-StreamerOnboarding';
 
 /** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
-export const MIGRATIONS = [InitialSchema1763780000000];
+export const MIGRATIONS = [InitialSchema1763780000000, StreamerOnboarding1763790000000];

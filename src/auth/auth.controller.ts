@@ -1,0 +1,70 @@
+import { Controller, Get, Logger, Next, Post, Req, Res } from '@nestjs/common';
+import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import passport from 'passport';
+import type { StreamerEntity } from '../streamers/entities/streamer.entity';
+import { localeFrom } from '../web/i18n';
+import { messagePage } from '../web/pages';
+import { SessionService } from './session.service';
+import { TwitchLogin } from './twitch-login.provider';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  private readonly logger = new Logger(AuthController.name);
+
+  constructor(
+    private readonly login: TwitchLogin,
+    private readonly sessions: SessionService,
+  ) {}
+
+  @Get('twitch')
+  @ApiOperation({ summary: 'Starts "Log in with Twitch": redirects to Twitch' })
+  start(@Req() req: Request, @Res() res: Response, @Next() next: NextFunction): void {
+    if (!this.login.strategy) {
+      return res.redirect(303, '/');
+    }
+    const authenticate = passport.authenticate(this.login.strategy, { session: false }) as RequestHandler;
+    authenticate(req, res, next);
+  }
+
+  @Get('twitch/callback')
+  @ApiExcludeEndpoint()
+  callback(@Req() req: Request, @Res() res: Response, @Next() next: NextFunction): void {
+    const locale = localeFrom(req.headers['accept-language']);
+    const page = (status: number, kind: Parameters<typeof messagePage>[1]) =>
+      res.status(status).type('html').send(messagePage(locale, kind));
+    if (!this.login.strategy) {
+      return res.redirect(303, '/');
+    }
+    if (typeof req.query.error === 'string') {
+      return void page(req.query.error === 'access_denied' ? 200 : 400, 'login-cancelled');
+    }
+    if (typeof req.query.state !== 'string' || typeof req.query.code !== 'string') {
+      return void page(403, 'login-expired');
+    }
+    const authenticate = passport.authenticate(
+      this.login.strategy,
+      { session: false },
+      (error: Error | null, streamer: StreamerEntity | false) => {
+        if (error) {
+          this.logger.warn(`Twitch login failed: ${error.message}`);
+          return void page(502, 'provider-down');
+        }
+        if (!streamer) {
+          return void page(403, 'login-expired');
+        }
+        this.sessions.start(res, streamer.id);
+        res.redirect(303, '/dashboard');
+      },
+    ) as RequestHandler;
+    authenticate(req, res, next);
+  }
+
+  @Post('logout')
+  @ApiOperation({ summary: 'Ends the session and goes back to the landing page' })
+  logout(@Res() res: Response): void {
+    this.sessions.end(res);
+    res.redirect(303, '/');
+  }
+}

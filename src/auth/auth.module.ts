@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { Clock } from '../../libs/clock';
+import { RedisConnection } from '../../libs/redis';
+import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
+import { OAuthModule } from '../oauth/oauth.module';
+import { StreamersModule } from '../streamers/streamers.module';
+import { TwitchApiClient } from '../twitch/twitch-api.client';
+import { PagesController } from '../web/pages.controller';
+import { AuthController } from './auth.controller';
+import { DonationAlertsConnectController } from './donation-alerts-connect.controller';
+import { MemoryOAuthStateStore, OAuthStateStore, RedisOAuthStateStore } from './oauth-state.store';
+import { OnboardingService } from './onboarding.service';
+import { SessionService } from './session.service';
+import { TwitchLogin } from './twitch-login.provider';
+import { TwitchTokenValidator } from './twitch-token-validator';
+
+/** Streamer onboarding: Twitch login, sessions, connecting DonationAlerts, and the pages around them. */
+@Module({
+  imports: [StreamersModule, OAuthModule],
+  controllers: [AuthController, DonationAlertsConnectController, PagesController],
+  providers: [
+    {
+      provide: OAuthStateStore,
+      inject: [RedisConnection, Clock],
+      useFactory: (redis: RedisConnection, clock: Clock) =>
+        redis.client ? new RedisOAuthStateStore(redis) : new MemoryOAuthStateStore(clock),
+    },
+    SessionService,
+    TwitchApiClient,
+    DonationAlertsOAuthClient,
+    OnboardingService,
+    TwitchLogin,
+    TwitchTokenValidator,
+  ],
+  exports: [SessionService, TwitchApiClient, DonationAlertsOAuthClient, TwitchTokenValidator],
+})
+export class AuthModule {}

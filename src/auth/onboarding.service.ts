@@ -1,0 +1,68 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
+import { OAuthCredentialsRepository, type TokenSet } from '../oauth/oauth-credentials.repository';
+import type { StreamerEntity } from '../streamers/entities/streamer.entity';
+import { StreamersRepository } from '../streamers/streamers.repository';
+import type { TwitchUser } from '../twitch/twitch-api.client';
+
+export class DonationAlertsAccountTakenError extends Error {
+  constructor() {
+    super('This DonationAlerts account is already connected to another Twitch channel');
+    this.name = 'DonationAlertsAccountTakenError';
+  }
+}
+
+/** What happens when a streamer logs in with Twitch or connects DonationAlerts. */
+@Injectable()
+export class OnboardingService {
+  private readonly logger = new Logger(OnboardingService.name);
+
+  constructor(
+    private readonly streamers: StreamersRepository,
+    private readonly credentials: OAuthCredentialsRepository,
+    private readonly donationAlerts: DonationAlertsOAuthClient,
+  ) {}
+
+  /** Creates or updates the streamer and stores the Twitch tokens (encrypted). */
+  async completeTwitchLogin(user: TwitchUser, tokens: TokenSet, scopes: string[]): Promise<StreamerEntity> {
+    const streamer = await this.streamers.upsertFromTwitch({
+      twitchId: user.id,
+      login: user.login,
+      displayName: user.display_name || user.login,
+      avatarUrl: user.profile_image_url || null,
+    });
+    await this.credentials.save({
+      streamerId: streamer.id,
+      provider: 'twitch',
+      accountId: user.id,
+      ...tokens,
+      scopes,
+    });
+    this.logger.log(`Streamer ${streamer.id} (twitch ${user.login}) logged in`);
+    return streamer;
+  }
+
+  /** Exchanges the authorization code, reads the DonationAlerts account and stores it for the streamer. */
+  async connectDonationAlerts(streamerId: string, code: string, redirectUri: string): Promise<void> {
+    const tokens = await this.donationAlerts.exchangeCode(code, redirectUri);
+    const account = await this.donationAlerts.currentUser(tokens.accessToken);
+    const accountId = String(account.id);
+    const owner = await this.credentials.findOwner('donationalerts', accountId);
+    if (owner !== null && owner !== streamerId) {
+      throw new DonationAlertsAccountTakenError();
+    }
+    await this.credentials.save({
+      streamerId,
+      provider: 'donationalerts',
+      accountId,
+      ...tokens,
+      scopes: tokens.scopes ?? [],
+    });
+    this.logger.log(`Streamer ${streamerId} connected DonationAlerts account ${accountId}`);
+  }
+
+  async disconnectDonationAlerts(streamerId: string): Promise<void> {
+    await this.credentials.remove(streamerId, 'donationalerts');
+    this.logger.log(`Streamer ${streamerId} disconnected DonationAlerts`);
+  }
+}

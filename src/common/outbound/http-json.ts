@@ -1,0 +1,89 @@
+/** Errors of calls to the outside world (Twitch, DonationAlerts), classified for callers. */
+export class OutboundHttpError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly body: unknown = undefined,
+    readonly retryAfterMs: number | null = null,
+  ) {
+    super(message);
+    this.name = 'OutboundHttpError';
+  }
+
+  get kind(): 'auth' | 'rate-limited' | 'server' | 'client' | 'network' {
+    if (this.status === null) {
+      return 'network';
+    }
+    if (this.status === 401) {
+      return 'auth';
+    }
+    if (this.status === 429) {
+      return 'rate-limited';
+    }
+    return this.status >= 500 ? 'server' : 'client';
+  }
+}
+
+export interface JsonRequest {
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** Sent as application/x-www-form-urlencoded. */
+  form?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+function retryAfterMs(header: string | null): number | null {
+  if (!header) {
+    return null;
+  }
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) {
+    return Math.max(0, seconds * 1000);
+  }
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+}
+
+/** One JSON request with a timeout; non-2xx answers, timeouts and network failures become OutboundHttpError. */
+export async function requestJson<T>(url: string, request: JsonRequest = {}): Promise<T> {
+  const { method = request.form ? 'POST' : 'GET', headers = {}, form, timeoutMs = 10_000 } = request;
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method,
+      headers: {
+        accept: 'application/json',
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...headers,
+      },
+      body: form ? new URLSearchParams(form).toString() : undefined,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    const reason =
+      (error as Error).name === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : (error as Error).message;
+    throw new OutboundHttpError(`${method} ${new URL(url).host}${new URL(url).pathname}: ${reason}`, null);
+  }
+  const text = await response.text();
+  let body: unknown = undefined;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    if (response.ok) {
+      throw new OutboundHttpError(
+        `${method} ${new URL(url).pathname}: malformed JSON answer`,
+        response.status,
+        text.slice(0, 200),
+      );
+    }
+  }
+  if (!response.ok) {
+    throw new OutboundHttpError(
+      `${method} ${new URL(url).host}${new URL(url).pathname} answered ${response.status}`,
+      response.status,
+      body,
+      retryAfterMs(response.headers.get('retry-after')),
+    );
+  }
+  return body as T;
+}

@@ -1,0 +1,90 @@
+import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig, TwitchConfig } from '../../config';
+import { Clock } from '../../libs/clock';
+import { OutboundHttpError, requestJson } from '../common/outbound/http-json';
+import { RefreshRejectedError } from '../oauth/oauth-errors';
+import type { TokenSet } from '../oauth/oauth-credentials.repository';
+import type { TokenRefresher } from '../oauth/token-refresher';
+
+export interface TwitchUser {
+  id: string;
+  login: string;
+  display_name: string;
+  profile_image_url?: string;
+}
+
+export interface TwitchTokenInfo {
+  client_id: string;
+  login: string;
+  user_id: string;
+  scopes: string[] | null;
+  expires_in: number;
+}
+
+interface TwitchTokenResponse {
+  access_token: string;
+  refresh_token?: string;
+  expires_in?: number;
+  scope?: string[];
+}
+
+/** Twitch's id host (token refresh and validation) and Helix, at the configured base URLs. */
+@Injectable()
+export class TwitchApiClient implements TokenRefresher {
+  readonly provider = 'twitch' as const;
+  private readonly settings: TwitchConfig;
+
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    private readonly clock: Clock,
+  ) {
+    this.settings = config.get('twitch', { infer: true });
+  }
+
+  async refresh(refreshToken: string): Promise<TokenSet> {
+    try {
+      const answer = await requestJson<TwitchTokenResponse>(`${this.settings.authBaseUrl}/oauth2/token`, {
+        form: {
+          grant_type: 'refresh_token',
+          refresh_token: refreshToken,
+          client_id: this.settings.clientId ?? '',
+          client_secret: this.settings.clientSecret ?? '',
+        },
+      });
+      return this.toTokenSet(answer);
+    } catch (error) {
+      if (error instanceof OutboundHttpError && (error.status === 400 || error.status === 401)) {
+        throw new RefreshRejectedError('twitch', error.message);
+      }
+      throw error;
+    }
+  }
+
+  /** GET /oauth2/validate; a rejected token surfaces as OutboundHttpError with status 401. */
+  validate(accessToken: string): Promise<TwitchTokenInfo> {
+    return requestJson<TwitchTokenInfo>(`${this.settings.authBaseUrl}/oauth2/validate`, {
+      headers: { authorization: `OAuth ${accessToken}` },
+    });
+  }
+
+  async currentUser(accessToken: string): Promise<TwitchUser> {
+    const answer = await requestJson<{ data?: TwitchUser[] }>(`${this.settings.apiBaseUrl}/helix/users`, {
+      headers: { authorization: `Bearer ${accessToken}`, 'client-id': this.settings.clientId ?? '' },
+    });
+    const user = answer?.data?.[0];
+    if (!user?.id) {
+      throw new OutboundHttpError('Twitch returned no user for the token', 200, undefined);
+    }
+    return user;
+  }
+
+  toTokenSet(answer: TwitchTokenResponse): TokenSet {
+    return {
+      accessToken: answer.access_token,
+      refreshToken: answer.refresh_token ?? null,
+      expiresAt: answer.expires_in ? this.clock.now() + answer.expires_in * 1000 : null,
+      scopes: answer.scope,
+    };
+  }
+}

@@ -1,0 +1,131 @@
+import type { CredentialStatus } from '../oauth/entities/oauth-credential.entity';
+import type { StreamerStatus } from '../streamers/entities/streamer.entity';
+import { html, layout, type SafeHtml } from './html';
+import { MESSAGES, type Locale, type Messages } from './i18n';
+
+export function landingPage(locale: Locale, state: { loginConfigured: boolean; loggedIn: boolean }): string {
+  const t = MESSAGES[locale];
+  let action: SafeHtml;
+  if (state.loggedIn) {
+    action = html`<a class="button" href="/dashboard">${t.toDashboard}</a>`;
+  } else if (state.loginConfigured) {
+    action = html`<a class="button" href="/auth/twitch" id="login">${t.login}</a>`;
+  } else {
+    action = html`<p class="notice warning" id="login-not-configured">${t.loginNotConfigured}</p>`;
+  }
+  return layout(
+    locale,
+    t.title,
+    html`<h1>${t.title}</h1>
+      <p>${t.tagline}</p>
+      ${action}`,
+  );
+}
+
+export type DashboardNotice = 'da-connected' | 'da-cancelled' | 'da-taken' | 'da-failed';
+
+export interface DashboardView {
+  displayName: string;
+  login: string;
+  avatarUrl: string | null;
+  status: StreamerStatus;
+  overlayUrl: string;
+  donationAlerts:
+    | { state: 'not-configured' }
+    | { state: 'not-connected' }
+    | { state: 'connected'; accountId: string; status: CredentialStatus };
+  notice?: DashboardNotice;
+}
+
+const NOTICES: Record<DashboardNotice, keyof Messages> = {
+  'da-connected': 'daJustConnected',
+  'da-cancelled': 'daCancelled',
+  'da-taken': 'daTaken',
+  'da-failed': 'daFailed',
+};
+
+function donationAlertsCard(t: Messages, view: DashboardView['donationAlerts']): SafeHtml {
+  switch (view.state) {
+    case 'not-configured':
+      return html`<p id="da-state">${t.daNotConfigured}</p>`;
+    case 'not-connected':
+      return html`<p id="da-state">${t.daNotConnected}</p>
+        <a class="button" href="/auth/donationalerts">${t.connect}</a>`;
+    case 'connected':
+      return html`${
+          view.status === 'needs_reauth'
+            ? html`<p class="notice warning" id="da-state">${t.daNeedsReauth}</p>
+                <a class="button" href="/auth/donationalerts">${t.reconnect}</a>`
+            : html`<p id="da-state">${t.daConnected}: <strong>${view.accountId}</strong></p>`
+        }
+        <form method="post" action="/auth/donationalerts/disconnect">
+          <button class="button secondary" type="submit">${t.disconnect}</button>
+        </form>`;
+  }
+}
+
+export function dashboardPage(locale: Locale, view: DashboardView): string {
+  const t = MESSAGES[locale];
+  const body = html` <div class="row">
+      <h1>${t.dashboard}</h1>
+      <form method="post" action="/auth/logout">
+        <button class="button secondary" type="submit" id="logout">${t.logout}</button>
+      </form>
+    </div>
+    ${view.notice ? html`<p class="notice" id="notice">${t[NOTICES[view.notice]]}</p>` : ''}
+    <section class="card" id="twitch">
+      <h2>${t.twitchAccount}</h2>
+      <div class="row">
+        ${view.avatarUrl ? html`<img class="avatar" src="${view.avatarUrl}" alt="" />` : ''}
+        <div><strong id="display-name">${view.displayName}</strong><br /><span>@${view.login}</span></div>
+      </div>
+      ${
+        view.status === 'needs_reauth'
+          ? html`<p class="notice warning" id="twitch-reauth">${t.twitchNeedsReauth}</p>
+              <a class="button" href="/auth/twitch">${t.reconnect}</a>`
+          : ''
+      }
+    </section>
+    <section class="card" id="donationalerts">
+      <h2>${t.donationAlerts}</h2>
+      ${donationAlertsCard(t, view.donationAlerts)}
+    </section>
+    <section class="card" id="overlay">
+      <h2>${t.overlay}</h2>
+      <p>${t.overlayHelp}</p>
+      <div class="copy">
+        <input id="overlay-url" type="text" readonly value="${view.overlayUrl}" />
+        <button class="button" type="button" data-copy="overlay-url" data-copied="${t.copied}">
+          ${t.copy}
+        </button>
+      </div>
+    </section>
+    <section class="card" id="bot">
+      <h2>${t.bot}</h2>
+      <p>${t.botSoon}</p>
+    </section>`;
+  return layout(locale, t.dashboard, body, ['/assets/dashboard.js']);
+}
+
+/** A short page explaining what went wrong, with one way forward. */
+export function messagePage(
+  locale: Locale,
+  kind: 'login-expired' | 'login-cancelled' | 'provider-down',
+): string {
+  const t = MESSAGES[locale];
+  const [title, text] = {
+    'login-expired': [t.loginExpiredTitle, t.loginExpired],
+    'login-cancelled': [t.loginCancelledTitle, t.loginCancelled],
+    'provider-down': [t.providerDownTitle, t.providerDown],
+  }[kind];
+  return layout(
+    locale,
+    title,
+    html`<h1>${title}</h1>
+      <p id="message">${text}</p>
+      <div class="row">
+        <a class="button" href="/auth/twitch" id="retry">${t.tryAgain}</a>
+        <a class="button secondary" href="/">${t.home}</a>
+      </div>`,
+  );
+}

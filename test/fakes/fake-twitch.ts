@@ -1,0 +1,338 @@
+import {
+  credentialsOf,
+  FakeHttpServer,
+  jsonReply,
+  redirectReply,
+  type FakeReply,
+  type FakeRequest,
+  type RecordedRequest,
+} from './fake-http-server';
+import { OAuthTokenStore, type OAuthTokenPair } from './oauth-tokens';
+
+export interface FakeTwitchOptions {
+  clientId?: string;
+  clientSecret?: string;
+  /** Lifetime of every access token issued from now on (Twitch's are about 4 hours). */
+  accessTokenTtlSeconds?: number;
+  /** When set, authorize and token calls with another redirect_uri are refused, as Twitch does. */
+  redirectUris?: string[];
+}
+
+export interface TwitchUserInput {
+  id: string;
+  login: string;
+  display_name: string;
+  profile_image_url?: string;
+}
+
+/** A user as Helix `GET /helix/users` returns it. */
+export interface TwitchUser {
+  id: string;
+  login: string;
+  display_name: string;
+  type: string;
+  broadcaster_type: string;
+  description: string;
+  profile_image_url: string;
+  offline_image_url: string;
+  view_count: number;
+  created_at: string;
+}
+
+/** One `GET /oauth2/authorize` as the fake received it. */
+export interface TwitchAuthorizeRequest {
+  clientId: string;
+  redirectUri: string;
+  responseType: string;
+  scopes: string[];
+  state?: string;
+  forceVerify: boolean;
+}
+
+export interface TwitchCalls {
+  authorize: number;
+  authorizationCode: number;
+  refreshToken: number;
+  validate: number;
+  users: number;
+  revoke: number;
+}
+
+const TOKEN_PATH = '/oauth2/token';
+
+/**
+ * Twitch's id host (`/oauth2/*`) and API host (`/helix/*`) on one local server: the app points both
+ * TWITCH_AUTH_BASE_URL and TWITCH_API_BASE_URL at `baseUrl`.
+ */
+export class FakeTwitch {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  /** Delay before every `POST /oauth2/token` answer, so concurrent refreshes really overlap. */
+  tokenLatencyMs = 0;
+  accessTokenTtlSeconds: number;
+  readonly authorizeRequests: TwitchAuthorizeRequest[] = [];
+
+  private readonly http = new FakeHttpServer();
+  private readonly tokens = new OAuthTokenStore<string>({
+    accessTokenTtlSeconds: () => this.accessTokenTtlSeconds,
+  });
+  private readonly users = new Map<string, TwitchUser>();
+  private readonly redirectUris?: string[];
+  private nextConsent?: { deny: true } | { deny: false; userId: string };
+
+  private constructor(options: FakeTwitchOptions) {
+    this.clientId = options.clientId ?? 'fake-twitch-client-id';
+    this.clientSecret = options.clientSecret ?? 'fake-twitch-client-secret';
+    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 14_400;
+    this.redirectUris = options.redirectUris;
+    this.http
+      .get('/oauth2/authorize', (request) => this.authorize(request))
+      .post(TOKEN_PATH, (request) => this.token(request))
+      .get('/oauth2/validate', (request) => this.validate(request))
+      .post('/oauth2/revoke', (request) => this.revoke(request))
+      .get('/helix/users', (request) => this.helixUsers(request));
+  }
+
+  static async start(options: FakeTwitchOptions = {}): Promise<FakeTwitch> {
+    const fake = new FakeTwitch(options);
+    await fake.http.listen();
+    return fake;
+  }
+
+  get baseUrl(): string {
+    return this.http.baseUrl;
+  }
+
+  /** Request counts per endpoint (token calls split by grant type), including injected faults. */
+  get calls(): TwitchCalls {
+    return {
+      authorize: this.http.count('GET', '/oauth2/authorize'),
+      authorizationCode: this.http.count('POST', TOKEN_PATH, { grant_type: 'authorization_code' }),
+      refreshToken: this.http.count('POST', TOKEN_PATH, { grant_type: 'refresh_token' }),
+      validate: this.http.count('GET', '/oauth2/validate'),
+      users: this.http.count('GET', '/helix/users'),
+      revoke: this.http.count('POST', '/oauth2/revoke'),
+    };
+  }
+
+  /** Every request received, oldest first. */
+  get requests(): readonly RecordedRequest[] {
+    return this.http.requests;
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  addUser(input: TwitchUserInput): TwitchUser {
+    const user: TwitchUser = {
+      id: input.id,
+      login: input.login,
+      display_name: input.display_name,
+      type: '',
+      broadcaster_type: '',
+      description: '',
+      profile_image_url:
+        input.profile_image_url ??
+        `https://static-cdn.jtvnw.net/jtv_user_pictures/${input.id}-profile_image-300x300.png`,
+      offline_image_url: '',
+      view_count: 0,
+      created_at: new Date().toISOString(),
+    };
+    this.users.set(user.id, user);
+    return { ...user };
+  }
+
+  /** The next authorize approves as this user (afterwards: the first added user again). */
+  nextLoginAs(userId: string): void {
+    this.requireUser(userId);
+    this.nextConsent = { deny: false, userId };
+  }
+
+  /** The next authorize redirects back with `error=access_denied`, as when the user clicks Cancel. */
+  denyNextAuthorization(): void {
+    this.nextConsent = { deny: true };
+  }
+
+  /** The next `times` requests to `method path` get `reply` instead (e.g. a 500 or a 429). */
+  failNext(method: 'GET' | 'POST', path: string, reply: FakeReply, times = 1): void {
+    this.http.failNext(method, path, reply, times);
+  }
+
+  /** Further use of the token answers 401; its refresh token keeps working. */
+  expireAccessToken(token: string): void {
+    if (!this.tokens.expireAccessToken(token)) {
+      throw new Error(`FakeTwitch never issued access token ${token}`);
+    }
+  }
+
+  expireAllAccessTokens(): void {
+    this.tokens.expireAllAccessTokens();
+  }
+
+  /** Every refresh token of the user stops working (refresh → 400), as when they disconnect the app. */
+  revokeRefreshTokens(userId: string): void {
+    this.tokens.revokeRefreshTokens(userId);
+  }
+
+  /** The pair most recently issued to the user (working or not), or undefined when none was. */
+  tokensOf(userId: string): { accessToken: string; refreshToken: string } | undefined {
+    return this.tokens.tokensOf(userId);
+  }
+
+  /** Every access token ever issued, oldest first. */
+  issuedAccessTokens(): string[] {
+    return this.tokens.issuedAccessTokens();
+  }
+
+  private authorize(request: FakeRequest): FakeReply {
+    const { params } = request;
+    if (params.client_id !== this.clientId) {
+      return jsonReply(400, { status: 400, message: 'invalid client' });
+    }
+    if (params.response_type !== 'code') {
+      return jsonReply(400, { status: 400, message: 'unsupported response_type' });
+    }
+    const redirectUri = params.redirect_uri ?? '';
+    if (!this.redirectUriAllowed(redirectUri)) {
+      return jsonReply(400, { status: 400, message: 'redirect_mismatch' });
+    }
+    const scopes = splitScopes(params.scope);
+    this.authorizeRequests.push({
+      clientId: params.client_id,
+      redirectUri,
+      responseType: params.response_type,
+      scopes,
+      state: params.state,
+      forceVerify: params.force_verify === 'true',
+    });
+
+    const consent = this.nextConsent ?? { deny: false, userId: this.defaultUserId() };
+    this.nextConsent = undefined;
+    const back = new URL(redirectUri);
+    if (consent.deny) {
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('error_description', 'The user denied you access');
+    } else {
+      const code = this.tokens.issueCode(
+        { userId: consent.userId, clientId: this.clientId, scopes },
+        redirectUri,
+      );
+      back.searchParams.set('code', code);
+      back.searchParams.set('scope', scopes.join(' '));
+    }
+    if (params.state !== undefined) {
+      back.searchParams.set('state', params.state);
+    }
+    return redirectReply(back.toString());
+  }
+
+  private async token(request: FakeRequest): Promise<FakeReply> {
+    await this.http.sleep(this.tokenLatencyMs);
+    const { params } = request;
+    if (params.client_id !== this.clientId || params.client_secret !== this.clientSecret) {
+      return jsonReply(403, { status: 403, message: 'invalid client secret' });
+    }
+    switch (params.grant_type) {
+      case 'authorization_code': {
+        const grant = this.tokens.redeemCode(params.code ?? '', params.client_id, params.redirect_uri ?? '');
+        return grant
+          ? tokenReply(this.tokens.issueTokens(grant))
+          : jsonReply(400, { status: 400, message: 'Invalid authorization code' });
+      }
+      case 'refresh_token': {
+        const pair = this.tokens.refresh(params.refresh_token ?? '', params.client_id);
+        return pair ? tokenReply(pair) : jsonReply(400, { status: 400, message: 'Invalid refresh token' });
+      }
+      default:
+        return jsonReply(400, { status: 400, message: 'Invalid grant type' });
+    }
+  }
+
+  private validate(request: FakeRequest): FakeReply {
+    const token = credentialsOf(request, ['OAuth', 'Bearer']);
+    if (token === undefined) {
+      return jsonReply(401, { status: 401, message: 'missing authorization token' });
+    }
+    const info = this.tokens.accessToken(token);
+    if (!info) {
+      return jsonReply(401, { status: 401, message: 'invalid access token' });
+    }
+    return jsonReply(200, {
+      client_id: info.clientId,
+      login: this.requireUser(info.userId).login,
+      scopes: info.scopes,
+      user_id: info.userId,
+      expires_in: info.expiresIn,
+    });
+  }
+
+  private revoke(request: FakeRequest): FakeReply {
+    const { params } = request;
+    if (params.client_id !== this.clientId) {
+      return jsonReply(400, { status: 400, message: 'invalid client' });
+    }
+    return this.tokens.revokeAccessToken(params.token ?? '')
+      ? { status: 200 }
+      : jsonReply(400, { status: 400, message: 'Invalid token' });
+  }
+
+  /** The token's own user, or those named by the `id`/`login` query parameters (the last of each is read). */
+  private helixUsers(request: FakeRequest): FakeReply {
+    const token = credentialsOf(request, ['Bearer']);
+    const info = token === undefined ? undefined : this.tokens.accessToken(token);
+    if (!info) {
+      return jsonReply(401, { error: 'Unauthorized', status: 401, message: 'Invalid OAuth token' });
+    }
+    if (request.headers['client-id'] !== info.clientId) {
+      return jsonReply(401, {
+        error: 'Unauthorized',
+        status: 401,
+        message: 'Client ID and OAuth token do not match',
+      });
+    }
+    const { id, login } = request.params;
+    const wanted =
+      id === undefined && login === undefined
+        ? [this.requireUser(info.userId)]
+        : [...this.users.values()].filter((user) => user.id === id || user.login === login?.toLowerCase());
+    return jsonReply(200, { data: wanted.map((user) => ({ ...user })) });
+  }
+
+  private redirectUriAllowed(redirectUri: string): boolean {
+    if (!URL.canParse(redirectUri)) {
+      return false;
+    }
+    return this.redirectUris === undefined || this.redirectUris.includes(redirectUri);
+  }
+
+  private defaultUserId(): string {
+    const first = this.users.keys().next();
+    if (first.done) {
+      throw new Error('FakeTwitch has no users: call addUser() before authorizing');
+    }
+    return first.value;
+  }
+
+  private requireUser(userId: string): TwitchUser {
+    const user = this.users.get(userId);
+    if (!user) {
+      throw new Error(`FakeTwitch has no user ${userId}`);
+    }
+    return user;
+  }
+}
+
+function splitScopes(scope: string | undefined): string[] {
+  return (scope ?? '').split(' ').filter((name) => name !== '');
+}
+
+function tokenReply(pair: OAuthTokenPair): FakeReply {
+  return jsonReply(200, {
+    access_token: pair.accessToken,
+    refresh_token: pair.refreshToken,
+    expires_in: pair.expiresIn,
+    scope: pair.scopes,
+    token_type: 'bearer',
+  });
+}

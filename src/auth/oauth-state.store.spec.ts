@@ -1,0 +1,39 @@
+import type { Clock } from '../../libs/clock';
+import { MemoryOAuthStateStore, OAUTH_STATE_TTL_MS } from './oauth-state.store';
+
+class ManualClock implements Clock {
+  constructor(public time = 1_000_000) {}
+  now(): number {
+    return this.time;
+  }
+}
+
+describe(MemoryOAuthStateStore.name, () => {
+  let clock: ManualClock;
+  let sut: MemoryOAuthStateStore;
+
+  beforeEach(() => {
+    clock = new ManualClock();
+    sut = new MemoryOAuthStateStore(clock);
+  });
+
+  it('issues long random URL-safe states and gives the payload back once', async () => {
+    const state = await sut.issue({ flow: 'donationalerts-connect', streamerId: 's-1' });
+
+    expect(state).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    await expect(sut.consume(state)).resolves.toEqual({ flow: 'donationalerts-connect', streamerId: 's-1' });
+    await expect(sut.consume(state)).resolves.toBeNull();
+  });
+
+  it('forgets a state when its ten minutes are over', async () => {
+    const state = await sut.issue({ flow: 'twitch-login' });
+    clock.time += OAUTH_STATE_TTL_MS;
+
+    await expect(sut.consume(state)).resolves.toBeNull();
+  });
+
+  it('answers null for unknown and missing states', async () => {
+    await expect(sut.consume('forged-state-value-123456')).resolves.toBeNull();
+    await expect(sut.consume(undefined)).resolves.toBeNull();
+  });
+});

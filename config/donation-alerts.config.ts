@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
-import { IsOptional, IsString, IsUrl } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUrl, Min } from 'class-validator';
 import { defineNamespace } from './config-namespace';
-import { emptyToUndefined } from './env-parsing';
+import { emptyToUndefined, toInteger } from './env-parsing';
 
 /** What the service needs from a streamer's DonationAlerts account: identity, donation history, realtime push. */
 export const DONATION_ALERTS_SCOPES = ['oauth-user-show', 'oauth-donation-index', 'oauth-donation-subscribe'];
@@ -13,6 +13,7 @@ export class DonationAlertsEnv {
   @Transform(emptyToUndefined)
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   DA_BASE_URL?: string;
+  @IsOptional() @Transform(toInteger) @IsInt() @Min(100) DA_REQUEST_TIMEOUT_MS?: number;
 }
 
 export interface DonationAlertsConfig {
@@ -21,6 +22,8 @@ export interface DonationAlertsConfig {
   clientSecret?: string;
   baseUrl: string;
   scopes: string[];
+  /** A DonationAlerts request without an answer for this long fails (and counts as an error for backoff). */
+  requestTimeoutMs: number;
 }
 
 export const donationAlertsNamespace = defineNamespace({
@@ -31,6 +34,7 @@ export const donationAlertsNamespace = defineNamespace({
     clientSecret: env.DA_CLIENT_SECRET,
     baseUrl: (env.DA_BASE_URL ?? 'https://www.donationalerts.com').replace(/\/+$/, ''),
     scopes: DONATION_ALERTS_SCOPES,
+    requestTimeoutMs: env.DA_REQUEST_TIMEOUT_MS ?? 10_000,
   }),
   check: ({ clientId, clientSecret }) =>
     Boolean(clientId) === Boolean(clientSecret)

@@ -9,6 +9,7 @@ import { redisNamespace, type RedisConfig } from './redis.config';
 import { securityNamespace, type SecurityConfig } from './security.config';
 import { twitchNamespace, type TwitchConfig } from './twitch.config';
 import { donationAlertsNamespace, type DonationAlertsConfig } from './donation-alerts.config';
+import { schedulerNamespace, type SchedulerConfig } from './scheduler.config';
 
 export type { Environment } from './config-namespace';
 export type {
@@ -18,6 +19,7 @@ export type {
   DonationAlertsConfig,
   LeaderConfig,
   RedisConfig,
+  SchedulerConfig,
   SecurityConfig,
   TwitchConfig,
 };
@@ -31,6 +33,7 @@ export interface AllConfig {
   security: SecurityConfig;
   twitch: TwitchConfig;
   donationAlerts: DonationAlertsConfig;
+  scheduler: SchedulerConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -44,6 +47,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   securityNamespace,
   twitchNamespace,
   donationAlertsNamespace,
+  schedulerNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

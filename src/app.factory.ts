@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet from 'helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AllConfig } from '../config';
 import { AppModule } from './app.module';
@@ -11,6 +11,25 @@ import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { ConnectionDrainer } from './common/http/connection-draining';
 import { requestIdMiddleware } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
+
+/**
+ * Helmet's defaults, except: images may come from https hosts (Twitch avatars), and the https-only rules
+ * (upgrade-insecure-requests, HSTS) apply only when the service is published over https, so an overlay served
+ * over plain http on a LAN keeps its stylesheet and scripts.
+ */
+function helmetOptions(publicUrl: string): HelmetOptions {
+  const https = publicUrl.startsWith('https://');
+  return {
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        'img-src': ["'self'", 'data:', 'https:'],
+        'upgrade-insecure-requests': https ? [] : null,
+      },
+    },
+    strictTransportSecurity: https,
+  };
+}
 
 function setUpOpenApi(app: INestApplication): void {
   const document = SwaggerModule.createDocument(
@@ -50,7 +69,7 @@ export async function createApp(config: AllConfig): Promise<CreatedApp> {
   const drainer = new ConnectionDrainer(app.getHttpServer());
   app.use(drainer.middleware);
   app.use(requestIdMiddleware);
-  app.use(helmet());
+  app.use(helmet(helmetOptions(config.app.publicUrl)));
   app.useBodyParser('json', { limit: config.app.bodyLimit });
   app.useBodyParser('urlencoded', { limit: config.app.bodyLimit, extended: false });
   app.useGlobalPipes(createValidationPipe());

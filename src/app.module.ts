@@ -14,6 +14,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { StreamersModule } from './streamers/streamers.module';
 import { AuthModule } from './auth/auth.module';
 import { JobsModule } from './jobs/jobs.module';
+import { SchedulerModule } from './scheduler/scheduler.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { SecurityModule } from './security/security.module';
 
@@ -38,6 +39,7 @@ export class AppModule {
         DonationsModule,
         OAuthModule,
         AuthModule,
+        SchedulerModule,
         JobsModule,
       ],
     };

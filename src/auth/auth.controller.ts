@@ -47,6 +47,7 @@ export class AuthController {
       this.login.strategy,
       { session: false },
       (error: Error | null, streamer: StreamerEntity | false) => {
+        this.sessions.clearLoginBinding(res);
         if (error) {
           this.logger.warn(`Twitch login failed: ${error.message}`);
           return void page(502, 'provider-down');

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { RedisConnection } from '../../libs/redis';
-import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
+import { DonationAlertsModule } from '../donation-alerts/donation-alerts.module';
 import { OAuthModule } from '../oauth/oauth.module';
 import { StreamersModule } from '../streamers/streamers.module';
 import { TwitchApiClient } from '../twitch/twitch-api.client';
@@ -16,7 +16,7 @@ import { TwitchTokenValidator } from './twitch-token-validator';
 
 /** Streamer onboarding: Twitch login, sessions, connecting DonationAlerts, and the pages around them. */
 @Module({
-  imports: [StreamersModule, OAuthModule],
+  imports: [StreamersModule, OAuthModule, DonationAlertsModule],
   controllers: [AuthController, DonationAlertsConnectController, PagesController],
   providers: [
     {
@@ -27,11 +27,10 @@ import { TwitchTokenValidator } from './twitch-token-validator';
     },
     SessionService,
     TwitchApiClient,
-    DonationAlertsOAuthClient,
     OnboardingService,
     TwitchLogin,
     TwitchTokenValidator,
   ],
-  exports: [SessionService, TwitchApiClient, DonationAlertsOAuthClient, TwitchTokenValidator],
+  exports: [SessionService, TwitchApiClient, TwitchTokenValidator],
 })
 export class AuthModule {}

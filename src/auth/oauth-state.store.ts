@@ -9,6 +9,8 @@ export interface OAuthState {
   flow: OAuthFlow;
   /** The logged-in streamer who started the flow (for connecting another provider). */
   streamerId?: string;
+  /** The login binding cookie of the browser that started the flow (see SessionService.bindLogin). */
+  browser?: string;
 }
 
 export const OAUTH_STATE_TTL_MS = 10 * 60_000;

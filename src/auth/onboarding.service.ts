@@ -1,9 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
 import { OAuthCredentialsRepository, type TokenSet } from '../oauth/oauth-credentials.repository';
 import type { StreamerEntity } from '../streamers/entities/streamer.entity';
 import { StreamersRepository } from '../streamers/streamers.repository';
 import type { TwitchUser } from '../twitch/twitch-api.client';
+
+export const OnboardingEvents = {
+  donationAlertsConnected: 'donationalerts.connected',
+  donationAlertsDisconnected: 'donationalerts.disconnected',
+} as const;
 
 export class DonationAlertsAccountTakenError extends Error {
   constructor() {
@@ -21,6 +27,7 @@ export class OnboardingService {
     private readonly streamers: StreamersRepository,
     private readonly credentials: OAuthCredentialsRepository,
     private readonly donationAlerts: DonationAlertsOAuthClient,
+    private readonly events: EventEmitter2,
   ) {}
 
   /** Creates or updates the streamer and stores the Twitch tokens (encrypted). */
@@ -59,10 +66,12 @@ export class OnboardingService {
       scopes: tokens.scopes ?? [],
     });
     this.logger.log(`Streamer ${streamerId} connected DonationAlerts account ${accountId}`);
+    await this.events.emitAsync(OnboardingEvents.donationAlertsConnected, streamerId);
   }
 
   async disconnectDonationAlerts(streamerId: string): Promise<void> {
     await this.credentials.remove(streamerId, 'donationalerts');
     this.logger.log(`Streamer ${streamerId} disconnected DonationAlerts`);
+    await this.events.emitAsync(OnboardingEvents.donationAlertsDisconnected, streamerId);
   }
 }

@@ -2,12 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import type { Request, Response } from 'express';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AllConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { Keyring } from '../security/keyring';
 
 export const SESSION_COOKIE = 'da_session';
+/** Ties an OAuth login to the browser that started it, so a callback URL planted in another browser fails. */
+export const LOGIN_BINDING_COOKIE = 'da_login';
+const LOGIN_BINDING_MAX_AGE_S = 600;
 
 /**
  * Stateless sessions: a signed, HttpOnly, SameSite=Lax cookie `v1.<streamerId>.<expiresAt>.<hmac>`. Every
@@ -52,6 +55,39 @@ export class SessionService {
         sameSite: 'lax',
         secure: this.secure,
         path: '/',
+        maxAge: 0,
+      }),
+    );
+  }
+
+  /** Gives the browser a fresh random login binding (cookie) and returns it, to be kept with the OAuth state. */
+  bindLogin(res: Response): string {
+    const binding = randomBytes(18).toString('base64url');
+    res.append(
+      'Set-Cookie',
+      serializeCookie(LOGIN_BINDING_COOKIE, binding, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: this.secure,
+        path: '/auth',
+        maxAge: LOGIN_BINDING_MAX_AGE_S,
+      }),
+    );
+    return binding;
+  }
+
+  loginBinding(req: Request): string | null {
+    return parseCookies(req.headers.cookie ?? '')[LOGIN_BINDING_COOKIE] ?? null;
+  }
+
+  clearLoginBinding(res: Response): void {
+    res.append(
+      'Set-Cookie',
+      serializeCookie(LOGIN_BINDING_COOKIE, '', {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: this.secure,
+        path: '/auth',
         maxAge: 0,
       }),
     );

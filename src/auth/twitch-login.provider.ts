@@ -4,6 +4,7 @@ import type { AllConfig } from '../../config';
 import { TwitchApiClient } from '../twitch/twitch-api.client';
 import { OAuthStateStore } from './oauth-state.store';
 import { OnboardingService } from './onboarding.service';
+import { SessionService } from './session.service';
 import { TwitchLoginStrategy } from './twitch-login.strategy';
 
 /** The Twitch login strategy, or null (with a warning) while TWITCH_CLIENT_ID is not set. */
@@ -14,6 +15,7 @@ export class TwitchLogin {
   constructor(
     config: ConfigService<AllConfig, true>,
     states: OAuthStateStore,
+    sessions: SessionService,
     twitch: TwitchApiClient,
     onboarding: OnboardingService,
   ) {
@@ -24,6 +26,6 @@ export class TwitchLogin {
       return;
     }
     const callbackUrl = `${config.get('app.publicUrl', { infer: true })}/auth/twitch/callback`;
-    this.strategy = new TwitchLoginStrategy(settings, callbackUrl, states, twitch, onboarding);
+    this.strategy = new TwitchLoginStrategy(settings, callbackUrl, states, sessions, twitch, onboarding);
   }
 }

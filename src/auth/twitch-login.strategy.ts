@@ -5,21 +5,30 @@ import type { TwitchConfig } from '../../config';
 import type { TwitchApiClient, TwitchUser } from '../twitch/twitch-api.client';
 import type { OnboardingService } from './onboarding.service';
 import type { OAuthStateStore } from './oauth-state.store';
+import type { SessionService } from './session.service';
 
 type Done<T> = (error: Error | null, value?: T | false, info?: unknown) => void;
 
-/** passport-oauth2's custom state store contract, on top of OAuthStateStore (shared by all instances). */
-function passportStateStore(states: OAuthStateStore): StateStore {
+/**
+ * passport-oauth2's custom state store contract, on top of OAuthStateStore (shared by all instances). The state
+ * is also bound to the browser that started the login, so a callback URL replayed in another browser fails.
+ */
+function passportStateStore(states: OAuthStateStore, sessions: SessionService): StateStore {
   return {
-    store: (_req: Request, _meta: unknown, done: (error: Error | null, state?: string) => void) => {
-      states.issue({ flow: 'twitch-login' }).then(
+    store: (req: Request, _meta: unknown, done: (error: Error | null, state?: string) => void) => {
+      const browser = sessions.bindLogin(req.res!);
+      states.issue({ flow: 'twitch-login', browser }).then(
         (state) => done(null, state),
         (error: Error) => done(error),
       );
     },
-    verify: (_req: Request, state: string, _meta: unknown, done: Done<boolean>) => {
+    verify: (req: Request, state: string, _meta: unknown, done: Done<boolean>) => {
+      const browser = sessions.loginBinding(req);
       states.consume(state).then(
-        (payload) => done(null, payload?.flow === 'twitch-login', { message: 'login expired' }),
+        (payload) =>
+          done(null, payload?.flow === 'twitch-login' && browser !== null && payload.browser === browser, {
+            message: 'login expired',
+          }),
         (error: Error) => done(error),
       );
     },
@@ -35,6 +44,7 @@ export class TwitchLoginStrategy extends TwitchStrategy {
     config: TwitchConfig,
     callbackURL: string,
     states: OAuthStateStore,
+    sessions: SessionService,
     private readonly twitch: TwitchApiClient,
     onboarding: OnboardingService,
   ) {
@@ -47,7 +57,7 @@ export class TwitchLoginStrategy extends TwitchStrategy {
         tokenURL: `${config.authBaseUrl}/oauth2/token`,
         scope: config.scopes,
         scopeSeparator: ' ',
-        store: passportStateStore(states),
+        store: passportStateStore(states, sessions),
       },
       (
         accessToken: string,

@@ -4,8 +4,8 @@ import type { DonationCursorEntity } from './entities/donation-cursor.entity';
 export abstract class DonationCursorsRepository {
   abstract find(streamerId: string): Promise<DonationCursorEntity | null>;
   /**
-   * Moves the streamer's cursor to `lastDonationId` if that is further than the stored id and `fencingToken`
-   * is at least the stored token. Returns false (and changes nothing) for a stale lock holder or an old id.
+   * Moves the streamer's cursor forward to `lastDonationId` (never backwards) for a writer whose `fencingToken`
+   * is at least the stored one. Returns false, changing nothing, for a stale lock holder.
    */
   abstract advance(
     streamerId: string,

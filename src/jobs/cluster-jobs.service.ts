@@ -5,47 +5,92 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AllConfig } from '../../config';
 import { LeaderEvents, LeaderService } from '../../libs/locks';
 import { TwitchTokenValidator } from '../auth/twitch-token-validator';
+import { DonationAnnouncer } from '../donations/donation-announcer';
+import { DonationAlertsScheduler } from '../scheduler/donation-alerts-scheduler';
+import { SchedulerMembership } from '../scheduler/scheduler.module';
+
+export type LeaderJob = 'twitch-token-validation' | 'schedule-reconcile' | 'announce-pending';
+
+const RECONCILE_EVERY_MS = 60_000;
+const ANNOUNCE_PENDING_EVERY_MS = 15_000;
 
 /**
- * The one place that schedules cluster-wide singleton jobs. Each job runs on the leader only, never twice at
- * once, when leadership is won (so a starting cluster validates at once) and then on its interval.
+ * The one place that schedules recurring work. Leader jobs run on the leader only, never twice at once, as
+ * soon as leadership is won (so a starting cluster validates tokens and fills the schedule at once) and then on
+ * their interval. The poll tick runs on every instance: instances share the work through the schedule.
  */
 @Injectable()
 export class ClusterJobsService implements OnApplicationBootstrap {
   private readonly logger = new Logger(ClusterJobsService.name);
-  private readonly running = new Set<string>();
+  private readonly running = new Set<LeaderJob>();
+  private readonly jobs: Record<LeaderJob, () => Promise<unknown>>;
+  private ticking = false;
 
   constructor(
     private readonly leader: LeaderService,
-    private readonly twitchTokens: TwitchTokenValidator,
     private readonly registry: SchedulerRegistry,
     private readonly config: ConfigService<AllConfig, true>,
-  ) {}
+    private readonly scheduler: DonationAlertsScheduler,
+    twitchTokens: TwitchTokenValidator,
+    membership: SchedulerMembership,
+    announcer: DonationAnnouncer,
+  ) {
+    this.jobs = {
+      'twitch-token-validation': () => twitchTokens.validateAll(),
+      'schedule-reconcile': () => membership.reconcile(),
+      'announce-pending': () => announcer.announcePending(),
+    };
+  }
 
   onApplicationBootstrap(): void {
-    const every = this.config.get('twitch.validateIntervalMs', { infer: true });
-    const timer = setInterval(() => void this.runIfLeader('twitch-token-validation'), every);
-    timer.unref();
-    this.registry.addInterval('twitch-token-validation', timer);
+    this.every('twitch-token-validation', this.config.get('twitch.validateIntervalMs', { infer: true }), () =>
+      this.runIfLeader('twitch-token-validation'),
+    );
+    this.every('schedule-reconcile', RECONCILE_EVERY_MS, () => this.runIfLeader('schedule-reconcile'));
+    this.every('announce-pending', ANNOUNCE_PENDING_EVERY_MS, () => this.runIfLeader('announce-pending'));
+    const scheduler = this.config.get('scheduler', { infer: true });
+    if (scheduler.enabled) {
+      this.every('donationalerts-poll-tick', scheduler.tickMs, () => this.tick());
+    }
   }
 
   @OnEvent(LeaderEvents.elected)
-  onLeadershipWon(): void {
-    void this.runIfLeader('twitch-token-validation');
+  async onLeadershipWon(): Promise<void> {
+    await Promise.all((Object.keys(this.jobs) as LeaderJob[]).map((job) => this.runIfLeader(job)));
   }
 
   /** Runs the job now if this instance leads and the job is not already running; resolves when done. */
-  async runIfLeader(job: 'twitch-token-validation'): Promise<void> {
+  async runIfLeader(job: LeaderJob): Promise<void> {
     if (!this.leader.isLeader() || this.running.has(job)) {
       return;
     }
     this.running.add(job);
     try {
-      await this.twitchTokens.validateAll();
+      await this.jobs[job]();
     } catch (error) {
       this.logger.error(`Job ${job} failed: ${(error as Error).message}`, (error as Error).stack);
     } finally {
       this.running.delete(job);
     }
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking) {
+      return;
+    }
+    this.ticking = true;
+    try {
+      await this.scheduler.tick();
+    } catch (error) {
+      this.logger.error(`Poll tick failed: ${(error as Error).message}`, (error as Error).stack);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private every(name: string, intervalMs: number, run: () => Promise<void>): void {
+    const timer = setInterval(() => void run(), intervalMs);
+    timer.unref();
+    this.registry.addInterval(name, timer);
   }
 }

@@ -1,3 +1,5 @@
+export type OutboundErrorKind = 'auth' | 'rate-limited' | 'server' | 'client' | 'network' | 'malformed';
+
 /** Errors of calls to the outside world (Twitch, DonationAlerts), classified for callers. */
 export class OutboundHttpError extends Error {
   constructor(
@@ -5,12 +7,17 @@ export class OutboundHttpError extends Error {
     readonly status: number | null,
     readonly body: unknown = undefined,
     readonly retryAfterMs: number | null = null,
+    /** The answer came but could not be understood. */
+    readonly malformed = false,
   ) {
     super(message);
     this.name = 'OutboundHttpError';
   }
 
-  get kind(): 'auth' | 'rate-limited' | 'server' | 'client' | 'network' {
+  get kind(): OutboundErrorKind {
+    if (this.malformed) {
+      return 'malformed';
+    }
     if (this.status === null) {
       return 'network';
     }
@@ -74,6 +81,8 @@ export async function requestJson<T>(url: string, request: JsonRequest = {}): Pr
         `${method} ${new URL(url).pathname}: malformed JSON answer`,
         response.status,
         text.slice(0, 200),
+        null,
+        true,
       );
     }
   }

@@ -1,5 +1,10 @@
 import { InitialSchema1763780000000 } from './1763780000000-InitialSchema';
 import { StreamerOnboarding1763790000000 } from './1763790000000-StreamerOnboarding';
+import { DonationAnnouncements1763800000000 } from './1763800000000-DonationAnnouncements';
 
 /** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
-export const MIGRATIONS = [InitialSchema1763780000000, StreamerOnboarding1763790000000];
+export const MIGRATIONS = [
+  InitialSchema1763780000000,
+  StreamerOnboarding1763790000000,
+  DonationAnnouncements1763800000000,
+];

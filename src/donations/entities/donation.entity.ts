@@ -11,6 +11,7 @@ export type DonationChannel = (typeof DONATION_CHANNELS)[number];
 @Entity('donations')
 @Index('uq_donations_streamer_provider_external', ['streamerId', 'provider', 'externalId'], { unique: true })
 @Index('ix_donations_streamer_created', ['streamerId', 'createdAt'])
+@Index('ix_donations_unannounced', ['announcedAt', 'receivedAt'])
 export class DonationEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -47,4 +48,8 @@ export class DonationEntity {
   /** When this service stored it (epoch ms). */
   @Column({ name: 'received_at', type: 'bigint', transformer: bigintAsNumber })
   receivedAt!: number;
+
+  /** When `donation.received` went out for it; null until then (see DonationAnnouncer). */
+  @Column({ name: 'announced_at', type: 'bigint', nullable: true, transformer: bigintAsNumber })
+  announcedAt!: number | null;
 }

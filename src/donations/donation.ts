@@ -1,0 +1,40 @@
+import type { DonationChannel, DonationProvider } from './entities/donation.entity';
+
+/** A donation as a source reports it, before it is stored. */
+export interface IncomingDonation {
+  /** The provider's id for it; with the streamer and provider, its identity. */
+  externalId: string;
+  /** null for an anonymous donor. */
+  donorName: string | null;
+  /** Decimal string with two places. */
+  amount: string;
+  currency: string;
+  message: string | null;
+  /** When the donor donated, epoch ms. */
+  createdAt: number;
+}
+
+/** A stored donation: the payload of `donation.received`. */
+export interface Donation extends IncomingDonation {
+  id: string;
+  streamerId: string;
+  provider: DonationProvider;
+  channel: DonationChannel;
+  receivedAt: number;
+}
+
+export const DonationEvents = {
+  /** In-process (EventEmitter2) and on the cross-instance bus, once per newly stored donation, oldest first. */
+  received: 'donation.received',
+} as const;
+
+/** Oldest first: by donation time, then by the provider's id (numerically when both are numbers). */
+export function oldestFirst(a: IncomingDonation, b: IncomingDonation): number {
+  if (a.createdAt !== b.createdAt) {
+    return a.createdAt - b.createdAt;
+  }
+  const [x, y] = [Number(a.externalId), Number(b.externalId)];
+  return Number.isSafeInteger(x) && Number.isSafeInteger(y)
+    ? x - y
+    : a.externalId.localeCompare(b.externalId);
+}

@@ -1,0 +1,210 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig, SchedulerConfig } from '../../config';
+import { Clock } from '../../libs/clock';
+import { LockKeys, LockProvider } from '../../libs/locks';
+import { OutboundHttpError } from '../common/outbound/http-json';
+import { StaleLeaseError } from '../donations/donation-ingestor';
+import { NotConnectedError, ReauthRequiredError } from '../oauth/oauth-errors';
+import { backoffDelay } from './backoff';
+import { DonationPoller, type PollOutcome } from './donation-poller';
+import { BudgetExhaustedError, PollBudget } from './poll-budget';
+import { PollSchedule } from './poll-schedule';
+import { PollStateStore, type PollErrorKind, type PollState } from './poll-state.store';
+import { SchedulerMetrics } from './scheduler.metrics';
+
+export type PollResult =
+  | { status: 'polled'; newDonations: number }
+  | { status: 'deferred'; reason: string; retryInMs: number }
+  | { status: 'failed'; kind: PollErrorKind; retryInMs: number }
+  | { status: 'removed'; reason: string };
+
+/** Streamers per extra concurrent poll: concurrency grows by one for every this many streamers. */
+export const STREAMERS_PER_EXTRA_POLL = 25;
+
+/**
+ * Per-streamer DonationAlerts polling shared by every instance: the schedule and each streamer's state live in
+ * Redis (in memory without it); any instance claims due streamers and polls them under a per-streamer lock.
+ */
+@Injectable()
+export class DonationAlertsScheduler {
+  private readonly logger = new Logger('DA Scheduler');
+  private readonly settings: SchedulerConfig;
+  private readonly running = new Set<string>();
+  private knownSize = 0;
+
+  constructor(
+    private readonly schedule: PollSchedule,
+    private readonly states: PollStateStore,
+    private readonly poller: DonationPoller,
+    private readonly budget: PollBudget,
+    private readonly locks: LockProvider,
+    private readonly clock: Clock,
+    private readonly metrics: SchedulerMetrics,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.settings = config.get('scheduler', { infer: true });
+  }
+
+  get isRunning(): boolean {
+    return this.settings.enabled;
+  }
+
+  async add(streamerId: string): Promise<void> {
+    if (await this.schedule.add(streamerId, this.clock.now())) {
+      this.logger.log(`[DA Scheduler] Added streamer ${streamerId} to scheduler`);
+    }
+  }
+
+  async remove(streamerId: string, reason: string): Promise<void> {
+    await this.schedule.remove(streamerId);
+    await this.states.remove(streamerId);
+    this.logger.log(`[DA Scheduler] Removed streamer ${streamerId} from scheduler: ${reason}`);
+  }
+
+  /** How many polls this instance runs at once: DA_POLL_CONCURRENCY, plus one per 25 streamers, at most ×4. */
+  concurrencyFor(streamers: number): number {
+    const base = this.settings.concurrency;
+    return Math.min(base * 4, Math.max(base, Math.ceil(streamers / STREAMERS_PER_EXTRA_POLL)));
+  }
+
+  /** Claims the streamers that are due (longest-waiting first) as far as free slots allow, and polls them. */
+  async tick(): Promise<PollResult[]> {
+    this.knownSize = await this.schedule.size();
+    const free = this.concurrencyFor(this.knownSize) - this.running.size;
+    if (free <= 0) {
+      return [];
+    }
+    const claimed = await this.schedule.claimDue(this.clock.now(), free, this.settings.lockTtlMs * 2);
+    if (claimed.length === 0) {
+      return [];
+    }
+    this.logger.debug(`[DA Scheduler] Polling ${claimed.length} streamers`);
+    return Promise.all(claimed.map(({ streamerId }) => this.pollOne(streamerId)));
+  }
+
+  /** Polls one streamer now, under its lock, and schedules its next poll from the outcome. */
+  async pollOne(streamerId: string): Promise<PollResult> {
+    this.running.add(streamerId);
+    try {
+      const lease = await this.locks.tryLock(LockKeys.streamerPoll(streamerId), this.settings.lockTtlMs);
+      if (!lease) {
+        return await this.defer(streamerId, 'polled by another instance', this.settings.lockTtlMs);
+      }
+      try {
+        const state = await this.states.get(streamerId);
+        const started = this.clock.now();
+        let outcome: PollOutcome;
+        try {
+          outcome = await this.poller.poll(streamerId, lease.token);
+        } catch (error) {
+          return await this.onFailure(streamerId, state, error);
+        }
+        this.metrics.polls.inc({ outcome: 'ok' });
+        this.metrics.pollDuration.observe((this.clock.now() - started) / 1000);
+        return await this.onSuccess(streamerId, state, outcome);
+      } finally {
+        await lease.release();
+      }
+    } finally {
+      this.running.delete(streamerId);
+    }
+  }
+
+  async resetBackoff(streamerId: string): Promise<void> {
+    const state = await this.states.get(streamerId);
+    await this.states.put(streamerId, { ...state, consecutiveErrors: 0 });
+    await this.schedule.setDue(streamerId, this.clock.now());
+  }
+
+  /** A push source delivered for the streamer: until `until`, polling is only a slow safety net. */
+  async markPushActive(streamerId: string, until: number): Promise<void> {
+    const state = await this.states.get(streamerId);
+    await this.states.put(streamerId, { ...state, pushActiveUntil: until });
+  }
+
+  async isScheduled(streamerId: string): Promise<boolean> {
+    return (await this.schedule.all()).some((entry) => entry.streamerId === streamerId);
+  }
+
+  /** Everything the stats route shows, from one read of the schedule and one batched read of the states. */
+  async snapshot(): Promise<{
+    entries: Array<{ streamerId: string; dueAt: number; state: PollState }>;
+    now: number;
+  }> {
+    const entries = await this.schedule.all();
+    const states = await this.states.getMany(entries.map((entry) => entry.streamerId));
+    return { entries: entries.map((entry, i) => ({ ...entry, state: states[i] })), now: this.clock.now() };
+  }
+
+  appBudget(): ReturnType<PollBudget['appUsage']> {
+    return this.budget.appUsage();
+  }
+
+  private async onSuccess(
+    streamerId: string,
+    previous: PollState,
+    outcome: PollOutcome,
+  ): Promise<PollResult> {
+    const now = this.clock.now();
+    const pushActive = previous.pushActiveUntil !== null && previous.pushActiveUntil > now;
+    await this.states.put(streamerId, {
+      ...previous,
+      consecutiveErrors: 0,
+      lastPollAt: now,
+      lastSuccessAt: now,
+      lastResponseMs: outcome.lastResponseMs ?? previous.lastResponseMs,
+    });
+    await this.schedule.setDue(
+      streamerId,
+      now + (pushActive ? this.settings.pushSafetyPollMs : this.settings.baseIntervalMs),
+    );
+    return { status: 'polled', newDonations: outcome.newDonations };
+  }
+
+  private async onFailure(streamerId: string, previous: PollState, error: unknown): Promise<PollResult> {
+    if (error instanceof BudgetExhaustedError) {
+      return this.defer(streamerId, error.message, error.retryAfterMs);
+    }
+    if (error instanceof StaleLeaseError) {
+      return this.defer(streamerId, error.message, this.settings.baseIntervalMs);
+    }
+    if (error instanceof ReauthRequiredError || error instanceof NotConnectedError) {
+      await this.remove(streamerId, error.message);
+      this.metrics.polls.inc({ outcome: 'removed' });
+      return { status: 'removed', reason: error.message };
+    }
+    const kind: PollErrorKind = error instanceof OutboundHttpError ? error.kind : 'internal';
+    if (kind === 'internal') {
+      this.logger.error(
+        `[DA Scheduler] Poll of streamer ${streamerId} failed: ${(error as Error).message}`,
+        (error as Error).stack,
+      );
+    }
+    const consecutiveErrors = previous.consecutiveErrors + 1;
+    let delay = backoffDelay(consecutiveErrors, this.settings);
+    if (error instanceof OutboundHttpError && error.retryAfterMs !== null) {
+      delay = Math.max(delay, error.retryAfterMs);
+    }
+    const now = this.clock.now();
+    await this.states.put(streamerId, {
+      ...previous,
+      consecutiveErrors,
+      totalErrors: previous.totalErrors + 1,
+      errorsByKind: { ...previous.errorsByKind, [kind]: (previous.errorsByKind[kind] ?? 0) + 1 },
+      lastPollAt: now,
+      lastError: (error as Error).message,
+    });
+    await this.schedule.setDue(streamerId, now + delay);
+    this.metrics.polls.inc({ outcome: kind });
+    this.logger.warn(
+      `[DA Scheduler] Streamer ${streamerId} backoff: ${consecutiveErrors}, next poll in ${delay}ms (${kind})`,
+    );
+    return { status: 'failed', kind, retryInMs: delay };
+  }
+
+  private async defer(streamerId: string, reason: string, retryInMs: number): Promise<PollResult> {
+    await this.schedule.setDue(streamerId, this.clock.now() + retryInMs);
+    return { status: 'deferred', reason, retryInMs };
+  }
+}

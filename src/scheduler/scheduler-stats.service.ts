@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import type { PollErrorKind } from './poll-state.store';
+import { DonationAlertsScheduler } from './donation-alerts-scheduler';
+
+export interface StreamerPollStats {
+  lastPoll: number | null;
+  nextPoll: number;
+  backoff: number;
+  errors: number;
+  webhookEnabled: boolean;
+  lastError: string | null;
+  errorsByType: Partial<Record<PollErrorKind, number>>;
+  lastResponseMs: number | null;
+}
+
+export interface SchedulerStats {
+  isRunning: boolean;
+  totalStreamers: number;
+  readyStreamers: number;
+  concurrency: number;
+  streamers: Record<string, StreamerPollStats>;
+  errorsByType: Partial<Record<PollErrorKind, number>>;
+  lastResponseMs: number | null;
+  budget: { used: number; limit: number; windowMs: number };
+}
+
+/** The seed's stats shape plus error totals, response time and the application budget. */
+@Injectable()
+export class SchedulerStatsService {
+  constructor(private readonly scheduler: DonationAlertsScheduler) {}
+
+  async collect(): Promise<SchedulerStats> {
+    const [{ entries, now }, budget] = await Promise.all([
+      this.scheduler.snapshot(),
+      this.scheduler.appBudget(),
+    ]);
+    const streamers: Record<string, StreamerPollStats> = {};
+    const errorsByType: Partial<Record<PollErrorKind, number>> = {};
+    let latest: { at: number; ms: number | null } = { at: -1, ms: null };
+    for (const { streamerId, dueAt, state } of entries) {
+      streamers[streamerId] = {
+        lastPoll: state.lastPollAt,
+        nextPoll: dueAt,
+        backoff: state.consecutiveErrors,
+        errors: state.totalErrors,
+        webhookEnabled: state.pushActiveUntil !== null && state.pushActiveUntil > now,
+        lastError: state.lastError,
+        errorsByType: state.errorsByKind,
+        lastResponseMs: state.lastResponseMs,
+      };
+      for (const [kind, count] of Object.entries(state.errorsByKind) as Array<[PollErrorKind, number]>) {
+        errorsByType[kind] = (errorsByType[kind] ?? 0) + count;
+      }
+      if (state.lastPollAt !== null && state.lastPollAt > latest.at) {
+        latest = { at: state.lastPollAt, ms: state.lastResponseMs };
+      }
+    }
+    return {
+      isRunning: this.scheduler.isRunning,
+      totalStreamers: entries.length,
+      readyStreamers: entries.filter(({ dueAt }) => dueAt <= now).length,
+      concurrency: this.scheduler.concurrencyFor(entries.length),
+      streamers,
+      errorsByType,
+      lastResponseMs: latest.ms,
+      budget,
+    };
+  }
+}

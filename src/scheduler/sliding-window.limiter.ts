@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { RedisConnection } from '../../libs/redis';
+
+export interface Allowance {
+  key: string;
+  limit: number;
+}
+
+export type TakeResult = { allowed: true } | { allowed: false; retryAfterMs: number; blockedBy: string };
+
+/**
+ * Exact sliding-window rate limits (a log of request times per key): never more than `limit` requests in ANY
+ * window of `windowMs`, not just in fixed windows. Several allowances are checked and taken together, so a
+ * request denied by one limit uses up none of the others. Time comes from the caller (the injected clock).
+ */
+export abstract class SlidingWindowLimiter {
+  abstract tryTake(allowances: Allowance[], windowMs: number, now: number): Promise<TakeResult>;
+  /** Requests counted against each key in the window ending now. */
+  abstract used(keys: string[], windowMs: number, now: number): Promise<number[]>;
+}
+
+/**
+ * KEYS: the limited keys. ARGV: now, window, member, then one limit per key. Returns {1} or {0, retryAfterMs,
+ * index of the blocking key}.
+ */
+const TAKE_ALL = `
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+for i, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[3 + i]) then
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    return {0, tonumber(oldest[2]) + window - now, i}
+  end
+end
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[3] .. ':' .. i)
+  redis.call('PEXPIRE', key, window)
+end
+return {1}
+`;
+
+export class RedisSlidingWindowLimiter extends SlidingWindowLimiter {
+  constructor(private readonly redis: RedisConnection) {
+    super();
+  }
+
+  async tryTake(allowances: Allowance[], windowMs: number, now: number): Promise<TakeResult> {
+    const keys = allowances.map(({ key }) => this.redis.key('rate', key));
+    const result = (await this.redis.client!.eval(
+      TAKE_ALL,
+      keys.length,
+      ...keys,
+      now,
+      windowMs,
+      `${now}:${randomUUID()}`,
+      ...allowances.map(({ limit }) => limit),
+    )) as number[];
+    if (result[0] === 1) {
+      return { allowed: true };
+    }
+    return { allowed: false, retryAfterMs: Math.max(1, result[1]), blockedBy: allowances[result[2] - 1].key };
+  }
+
+  async used(keys: string[], windowMs: number, now: number): Promise<number[]> {
+    const pipeline = this.redis.client!.pipeline();
+    for (const key of keys) {
+      pipeline.zcount(this.redis.key('rate', key), `(${now - windowMs}`, '+inf');
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([, count]) => Number(count ?? 0));
+  }
+}
+
+export class MemorySlidingWindowLimiter extends SlidingWindowLimiter {
+  private readonly log = new Map<string, number[]>();
+
+  tryTake(allowances: Allowance[], windowMs: number, now: number): Promise<TakeResult> {
+    for (const { key, limit } of allowances) {
+      const times = this.recent(key, windowMs, now);
+      if (times.length >= limit) {
+        return Promise.resolve({
+          allowed: false,
+          retryAfterMs: Math.max(1, times[0] + windowMs - now),
+          blockedBy: key,
+        });
+      }
+    }
+    for (const { key } of allowances) {
+      this.recent(key, windowMs, now).push(now);
+    }
+    return Promise.resolve({ allowed: true });
+  }
+
+  used(keys: string[], windowMs: number, now: number): Promise<number[]> {
+    return Promise.resolve(keys.map((key) => this.recent(key, windowMs, now).length));
+  }
+
+  private recent(key: string, windowMs: number, now: number): number[] {
+    const times = (this.log.get(key) ?? []).filter((time) => time > now - windowMs);
+    this.log.set(key, times);
+    return times;
+  }
+}

@@ -75,9 +75,13 @@ export class DonationAlertsScheduler {
     if (free <= 0) {
       return [];
     }
-    const claimed = await this.schedule.claimDue(this.clock.now(), free, this.settings.lockTtlMs * 2);
+    const now = this.clock.now();
+    const claimed = await this.schedule.claimDue(now, free, this.settings.lockTtlMs * 2);
     if (claimed.length === 0) {
       return [];
+    }
+    for (const { dueAt } of claimed) {
+      this.metrics.scheduleLag.observe(Math.max(0, now - dueAt) / 1000);
     }
     this.logger.debug(`[DA Scheduler] Polling ${claimed.length} streamers`);
     return Promise.all(claimed.map(({ streamerId }) => this.pollOne(streamerId)));

@@ -6,6 +6,7 @@ import { MetricsService } from '../metrics/metrics.service';
 export class SchedulerMetrics {
   readonly polls: Counter<'outcome'>;
   readonly pollDuration: Histogram;
+  readonly scheduleLag: Histogram;
 
   constructor(metrics: MetricsService) {
     this.polls = new Counter({
@@ -18,6 +19,12 @@ export class SchedulerMetrics {
       name: 'da_poll_duration_seconds',
       help: 'Duration of successful DonationAlerts polls (all pages and the ingest)',
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [metrics.registry],
+    });
+    this.scheduleLag = new Histogram({
+      name: 'da_schedule_lag_seconds',
+      help: 'How late polls start compared with when they were due',
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [metrics.registry],
     });
   }

@@ -203,11 +203,18 @@ describe.each(DATABASE_KINDS)('HTTP app on %s without Redis', (kind) => {
         'content-security-policy': expect.stringContaining("default-src 'self'"),
         'x-content-type-options': 'nosniff',
         'x-frame-options': 'SAMEORIGIN',
-        'strict-transport-security': expect.stringContaining('max-age='),
         'referrer-policy': 'no-referrer',
         'cross-origin-opener-policy': 'same-origin',
       });
       expect(response.headers['x-powered-by']).toBeUndefined();
+    });
+
+    it('leaves out the https-only headers when PUBLIC_URL is plain http', async () => {
+      const response = await request(testApp.server).get('/health/live');
+
+      expect(testApp.config.app.publicUrl).toMatch(/^http:/);
+      expect(response.headers['strict-transport-security']).toBeUndefined();
+      expect(response.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
     });
 
     it('sets the helmet headers on error answers too', async () => {

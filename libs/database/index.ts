@@ -1,1 +1,2 @@
 export * from './sql-dialect';
+export * from './transactions';

@@ -1,11 +1,12 @@
 import {
   Injectable,
   Logger,
+  Optional,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
 import type { AllConfig, LeaderConfig } from '../../config';
 import { Clock } from '../clock';
 import type { Lease } from './lease';
@@ -37,12 +38,15 @@ export class LeaderService implements OnApplicationBootstrap, BeforeApplicationS
   private timer?: NodeJS.Timeout;
   private beating?: Promise<void>;
   private observedBusy = false;
+  private starting?: Promise<void>;
+  private stopped = false;
 
   constructor(
     private readonly locks: LockProvider,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
     config: ConfigService<AllConfig, true>,
+    @Optional() private readonly listenersReady?: EventEmitterReadinessWatcher,
   ) {
     this.settings = config.get('leader', { infer: true });
     this.instanceId = config.get('app.instanceId', { infer: true });
@@ -52,13 +56,24 @@ export class LeaderService implements OnApplicationBootstrap, BeforeApplicationS
     this.start();
   }
 
+  /**
+   * Starts the heartbeat once `@OnEvent` listeners are registered, so the jobs that run when leadership is won
+   * hear the first `leader.elected`.
+   */
   start(): void {
-    if (this.timer) {
+    if (this.timer || this.starting) {
       return;
     }
-    void this.heartbeat();
-    this.timer = setInterval(() => void this.heartbeat(), this.settings.heartbeatMs);
-    this.timer.unref();
+    this.stopped = false;
+    this.starting = (this.listenersReady?.waitUntilReady() ?? Promise.resolve()).then(() => {
+      this.starting = undefined;
+      if (this.stopped) {
+        return;
+      }
+      void this.heartbeat();
+      this.timer = setInterval(() => void this.heartbeat(), this.settings.heartbeatMs);
+      this.timer.unref();
+    });
   }
 
   /** True while this instance holds a lease that has not run out by its own reckoning. */
@@ -85,6 +100,8 @@ export class LeaderService implements OnApplicationBootstrap, BeforeApplicationS
 
   /** Stops the heartbeat and gives leadership up at once, so another instance need not wait for the lease. */
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.starting;
     clearInterval(this.timer);
     this.timer = undefined;
     await this.beating;

@@ -1,7 +1,6 @@
 import { Controller, Get, Logger, Next, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import passport from 'passport';
 import type { StreamerEntity } from '../streamers/entities/streamer.entity';
 import { localeFrom } from '../web/i18n';
 import { messagePage } from '../web/pages';
@@ -21,10 +20,12 @@ export class AuthController {
   @Get('twitch')
   @ApiOperation({ summary: 'Starts "Log in with Twitch": redirects to Twitch' })
   start(@Req() req: Request, @Res() res: Response, @Next() next: NextFunction): void {
-    if (!this.login.strategy) {
+    if (!this.login.passport) {
       return res.redirect(303, '/');
     }
-    const authenticate = passport.authenticate(this.login.strategy, { session: false }) as RequestHandler;
+    const authenticate = this.login.passport.authenticate(TwitchLogin.STRATEGY, {
+      session: false,
+    }) as RequestHandler;
     authenticate(req, res, next);
   }
 
@@ -34,7 +35,8 @@ export class AuthController {
     const locale = localeFrom(req.headers['accept-language']);
     const page = (status: number, kind: Parameters<typeof messagePage>[1]) =>
       res.status(status).type('html').send(messagePage(locale, kind));
-    if (!this.login.strategy) {
+    const authenticator = this.login.passport;
+    if (!authenticator) {
       return res.redirect(303, '/');
     }
     if (typeof req.query.error === 'string') {
@@ -43,8 +45,8 @@ export class AuthController {
     if (typeof req.query.state !== 'string' || typeof req.query.code !== 'string') {
       return void page(403, 'login-expired');
     }
-    const authenticate = passport.authenticate(
-      this.login.strategy,
+    const authenticate = authenticator.authenticate(
+      TwitchLogin.STRATEGY,
       { session: false },
       (error: Error | null, streamer: StreamerEntity | false) => {
         this.sessions.clearLoginBinding(res);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { RedisConnection } from '../../libs/redis';
 import { DonationAlertsModule } from '../donation-alerts/donation-alerts.module';
+import { DonationsModule } from '../donations/donations.module';
 import { OAuthModule } from '../oauth/oauth.module';
 import { StreamersModule } from '../streamers/streamers.module';
 import { TwitchApiClient } from '../twitch/twitch-api.client';
@@ -16,7 +17,7 @@ import { TwitchTokenValidator } from './twitch-token-validator';
 
 /** Streamer onboarding: Twitch login, sessions, connecting DonationAlerts, and the pages around them. */
 @Module({
-  imports: [StreamersModule, OAuthModule, DonationAlertsModule],
+  imports: [StreamersModule, OAuthModule, DonationAlertsModule, DonationsModule],
   controllers: [AuthController, DonationAlertsConnectController, PagesController],
   providers: [
     {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
+import { DonationCursorsRepository } from '../donations/donation-cursors.repository';
 import { OAuthCredentialsRepository, type TokenSet } from '../oauth/oauth-credentials.repository';
 import type { StreamerEntity } from '../streamers/entities/streamer.entity';
 import { StreamersRepository } from '../streamers/streamers.repository';
@@ -28,6 +29,7 @@ export class OnboardingService {
     private readonly credentials: OAuthCredentialsRepository,
     private readonly donationAlerts: DonationAlertsOAuthClient,
     private readonly events: EventEmitter2,
+    private readonly cursors: DonationCursorsRepository,
   ) {}
 
   /** Creates or updates the streamer and stores the Twitch tokens (encrypted). */
@@ -58,6 +60,11 @@ export class OnboardingService {
     if (owner !== null && owner !== streamerId) {
       throw new DonationAlertsAccountTakenError();
     }
+    const previous = await this.credentials.find(streamerId, 'donationalerts');
+    if (previous && previous.accountId !== accountId) {
+      // Another account's donation ids mean nothing here: start at its newest donation, replaying nothing.
+      await this.cursors.remove(streamerId);
+    }
     await this.credentials.save({
       streamerId,
       provider: 'donationalerts',
@@ -71,6 +78,8 @@ export class OnboardingService {
 
   async disconnectDonationAlerts(streamerId: string): Promise<void> {
     await this.credentials.remove(streamerId, 'donationalerts');
+    // Connecting again starts at the newest donation instead of alerting everything given meanwhile.
+    await this.cursors.remove(streamerId);
     this.logger.log(`Streamer ${streamerId} disconnected DonationAlerts`);
     await this.events.emitAsync(OnboardingEvents.donationAlertsDisconnected, streamerId);
   }

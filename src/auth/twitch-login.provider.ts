@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { Passport } from 'passport';
 import type { AllConfig } from '../../config';
 import { TwitchApiClient } from '../twitch/twitch-api.client';
 import { OAuthStateStore } from './oauth-state.store';
@@ -7,10 +8,15 @@ import { OnboardingService } from './onboarding.service';
 import { SessionService } from './session.service';
 import { TwitchLoginStrategy } from './twitch-login.strategy';
 
-/** The Twitch login strategy, or null (with a warning) while TWITCH_CLIENT_ID is not set. */
+/**
+ * The Twitch login, or null (with a warning) while TWITCH_CLIENT_ID is not set. The strategy is registered by
+ * name on a private Passport instance: passport then gives each request its own copy, whereas a strategy
+ * object handed to `authenticate` directly is shared, and concurrent callbacks would answer each other.
+ */
 @Injectable()
 export class TwitchLogin {
-  readonly strategy: TwitchLoginStrategy | null;
+  static readonly STRATEGY = 'twitch-login';
+  readonly passport: InstanceType<typeof Passport> | null;
 
   constructor(
     config: ConfigService<AllConfig, true>,
@@ -22,10 +28,15 @@ export class TwitchLogin {
     const settings = config.get('twitch', { infer: true });
     if (!settings.clientId) {
       new Logger(TwitchLogin.name).warn('TWITCH_CLIENT_ID is not set: Twitch login is disabled');
-      this.strategy = null;
+      this.passport = null;
       return;
     }
     const callbackUrl = `${config.get('app.publicUrl', { infer: true })}/auth/twitch/callback`;
-    this.strategy = new TwitchLoginStrategy(settings, callbackUrl, states, sessions, twitch, onboarding);
+    const authenticator = new Passport();
+    authenticator.use(
+      TwitchLogin.STRATEGY,
+      new TwitchLoginStrategy(settings, callbackUrl, states, sessions, twitch, onboarding),
+    );
+    this.passport = authenticator;
   }
 }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../../libs/clock';
-import { dialectOf, positional, queryRows } from '../../libs/database';
+import { dialectOf, inTransaction, positional, queryRows } from '../../libs/database';
 import { DonationAnnouncer } from './donation-announcer';
 import { DonationCursorsRepository } from './donation-cursors.repository';
 import { oldestFirst, type Donation, type IncomingDonation } from './donation';
@@ -55,7 +55,7 @@ export class DonationIngestor {
   /** Returns the donations stored by this call (duplicates excluded), oldest first. */
   async ingest(request: IngestRequest): Promise<Donation[]> {
     const ordered = [...request.donations].sort(oldestFirst);
-    const stored = await this.dataSource.transaction(async (manager) => {
+    const stored = await inTransaction(this.dataSource, async (manager) => {
       const fresh = await this.insertNew(manager, request, ordered);
       if (request.cursor) {
         const { lastDonationId, fencingToken } = request.cursor;

@@ -39,6 +39,10 @@ export class TypeOrmDonationCursorsRepository extends DonationCursorsRepository 
     return this.dataSource.getRepository(DonationCursorEntity).findOneBy({ streamerId });
   }
 
+  async remove(streamerId: string): Promise<void> {
+    await this.dataSource.getRepository(DonationCursorEntity).delete({ streamerId });
+  }
+
   async advance(
     streamerId: string,
     lastDonationId: number,

@@ -71,7 +71,9 @@ export class DonationAlertsScheduler {
   /** Claims the streamers that are due (longest-waiting first) as far as free slots allow, and polls them. */
   async tick(): Promise<PollResult[]> {
     this.knownSize = await this.schedule.size();
-    const free = this.concurrencyFor(this.knownSize) - this.running.size;
+    const slots = this.concurrencyFor(this.knownSize) - this.running.size;
+    // Never claim more streamers than the application budget can serve now: the rest keep their place in line.
+    const free = slots > 0 ? Math.min(slots, await this.budget.appRemaining()) : 0;
     if (free <= 0) {
       return [];
     }
@@ -84,11 +86,14 @@ export class DonationAlertsScheduler {
       this.metrics.scheduleLag.observe(Math.max(0, now - dueAt) / 1000);
     }
     this.logger.debug(`[DA Scheduler] Polling ${claimed.length} streamers`);
-    return Promise.all(claimed.map(({ streamerId }) => this.pollOne(streamerId)));
+    return Promise.all(claimed.map(({ streamerId, dueAt }) => this.pollOne(streamerId, dueAt)));
   }
 
-  /** Polls one streamer now, under its lock, and schedules its next poll from the outcome. */
-  async pollOne(streamerId: string): Promise<PollResult> {
+  /**
+   * Polls one streamer now, under its lock, and schedules its next poll from the outcome. `dueAt`: when it was
+   * due, kept if the application budget turns out to be spent so it does not lose its place in line.
+   */
+  async pollOne(streamerId: string, dueAt = this.clock.now()): Promise<PollResult> {
     this.running.add(streamerId);
     try {
       const lease = await this.locks.tryLock(LockKeys.streamerPoll(streamerId), this.settings.lockTtlMs);
@@ -100,9 +105,9 @@ export class DonationAlertsScheduler {
         const started = this.clock.now();
         let outcome: PollOutcome;
         try {
-          outcome = await this.poller.poll(streamerId, lease.token);
+          outcome = await this.poller.poll(streamerId, lease.token, state.requestsNeeded);
         } catch (error) {
-          return await this.onFailure(streamerId, state, error);
+          return await this.onFailure(streamerId, state, error, dueAt);
         }
         this.metrics.polls.inc({ outcome: 'ok' });
         this.metrics.pollDuration.observe((this.clock.now() - started) / 1000);
@@ -155,6 +160,7 @@ export class DonationAlertsScheduler {
     await this.states.put(streamerId, {
       ...previous,
       consecutiveErrors: 0,
+      requestsNeeded: 1,
       lastPollAt: now,
       lastSuccessAt: now,
       lastResponseMs: outcome.lastResponseMs ?? previous.lastResponseMs,
@@ -166,8 +172,20 @@ export class DonationAlertsScheduler {
     return { status: 'polled', newDonations: outcome.newDonations };
   }
 
-  private async onFailure(streamerId: string, previous: PollState, error: unknown): Promise<PollResult> {
+  private async onFailure(
+    streamerId: string,
+    previous: PollState,
+    error: unknown,
+    dueAt: number,
+  ): Promise<PollResult> {
     if (error instanceof BudgetExhaustedError) {
+      if (error.scope === 'app') {
+        await this.schedule.setDue(streamerId, dueAt);
+        return { status: 'deferred', reason: error.message, retryInMs: error.retryAfterMs };
+      }
+      if (error.requestsNeeded !== previous.requestsNeeded) {
+        await this.states.put(streamerId, { ...previous, requestsNeeded: error.requestsNeeded });
+      }
       return this.defer(streamerId, error.message, error.retryAfterMs);
     }
     if (error instanceof StaleLeaseError) {

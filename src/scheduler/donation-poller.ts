@@ -6,12 +6,13 @@ import {
   DonationAlertsClient,
   toIncomingDonation,
   type DonationAlertsDonation,
+  type DonationsPage,
 } from '../donation-alerts/donation-alerts.client';
 import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
 import { DonationCursorsRepository } from '../donations/donation-cursors.repository';
 import { DonationIngestor } from '../donations/donation-ingestor';
 import { OAuthTokenService } from '../oauth/oauth-token.service';
-import { PollBudget } from './poll-budget';
+import { BudgetExhaustedError, PollBudget } from './poll-budget';
 
 export interface PollOutcome {
   /** Donations stored by this poll. */
@@ -45,26 +46,42 @@ export class DonationPoller {
     this.maxPages = config.get('scheduler.maxPages', { infer: true });
   }
 
-  async poll(streamerId: string, fencingToken: number): Promise<PollOutcome> {
+  /**
+   * `requestsPlanned`: requests to reserve up front (a previous attempt learned there are several pages). When
+   * more pages turn out to be needed than the budget allows now, the poll stores nothing and throws
+   * BudgetExhaustedError carrying how many requests to reserve next time, so it is not cut short again.
+   */
+  async poll(streamerId: string, fencingToken: number, requestsPlanned = 1): Promise<PollOutcome> {
     const outcome: PollOutcome = { newDonations: 0, requests: 0, lastResponseMs: null };
-    const cursor = await this.cursors.find(streamerId);
-    const fetchPage = async (page: number): Promise<DonationAlertsDonation[]> => {
-      await this.budget.take(streamerId);
-      const started = this.clock.now();
-      outcome.requests += 1;
-      try {
-        const result = await this.tokens.withAccessToken(this.oauth, streamerId, (token) =>
-          this.client.donations(token, page),
-        );
-        return page <= result.lastPage ? result.donations : [];
-      } finally {
-        outcome.lastResponseMs = this.clock.now() - started;
-      }
+    let reserved = 0;
+    const reserve = async (count: number) => {
+      await this.budget.take(streamerId, count);
+      reserved += count;
+    };
+    const fetchPage = async (page: number): Promise<DonationsPage> => {
+      let attempts = 0;
+      return this.tokens.withAccessToken(this.oauth, streamerId, async (token) => {
+        // Every request counts against the budgets, including the retry after a token refresh.
+        if (attempts++ > 0 || reserved === 0) {
+          await this.budget.take(streamerId);
+        } else {
+          reserved -= 1;
+        }
+        outcome.requests += 1;
+        const started = this.clock.now();
+        try {
+          return await this.client.donations(token, page);
+        } finally {
+          outcome.lastResponseMs = this.clock.now() - started;
+        }
+      });
     };
 
+    await reserve(Math.max(1, requestsPlanned));
+    const cursor = await this.cursors.find(streamerId);
+    const first = await fetchPage(1);
     if (!cursor) {
-      const newest = await fetchPage(1);
-      const lastDonationId = Math.max(0, ...newest.map((donation) => donation.id));
+      const lastDonationId = Math.max(0, ...first.donations.map((donation) => donation.id));
       await this.ingestor.ingest({
         streamerId,
         provider: 'donationalerts',
@@ -78,13 +95,25 @@ export class DonationPoller {
       return outcome;
     }
 
-    const unseen: DonationAlertsDonation[] = [];
-    let reachedCursor = false;
-    for (let page = 1; page <= this.maxPages && !reachedCursor; page += 1) {
-      const donations = await fetchPage(page);
+    const seen = (donations: DonationAlertsDonation[]) =>
+      donations.length === 0 || donations.some((donation) => donation.id <= cursor.lastDonationId);
+    const unseen = first.donations.filter((donation) => donation.id > cursor.lastDonationId);
+    const pagesToRead = Math.min(this.maxPages, first.lastPage);
+    if (!seen(first.donations) && pagesToRead > 1 && reserved < pagesToRead - 1) {
+      try {
+        await reserve(pagesToRead - 1 - reserved);
+      } catch (error) {
+        if (error instanceof BudgetExhaustedError) {
+          throw new BudgetExhaustedError(error.retryAfterMs, error.scope, pagesToRead);
+        }
+        throw error;
+      }
+    }
+    let reachedCursor = seen(first.donations) || first.lastPage <= 1;
+    for (let page = 2; page <= pagesToRead && !reachedCursor; page += 1) {
+      const { donations, lastPage } = await fetchPage(page);
       unseen.push(...donations.filter((donation) => donation.id > cursor.lastDonationId));
-      reachedCursor =
-        donations.length === 0 || donations.some((donation) => donation.id <= cursor.lastDonationId);
+      reachedCursor = seen(donations) || page >= lastPage;
     }
     if (!reachedCursor) {
       this.logger.error(

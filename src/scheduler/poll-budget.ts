@@ -12,6 +12,8 @@ export class BudgetExhaustedError extends Error {
   constructor(
     readonly retryAfterMs: number,
     readonly scope: 'app' | 'streamer',
+    /** Requests the poll will need in one go next time (it learned it has several pages to read). */
+    readonly requestsNeeded = 1,
   ) {
     super(`DonationAlerts ${scope} request budget exhausted; retry in ${retryAfterMs} ms`);
     this.name = 'BudgetExhaustedError';
@@ -35,19 +37,33 @@ export class PollBudget {
     this.settings = config.get('scheduler', { infer: true });
   }
 
-  /** Takes one request from both budgets, or throws BudgetExhaustedError saying when to try again. */
-  async take(streamerId: string): Promise<void> {
+  /**
+   * Takes `count` requests from both budgets at once, or throws BudgetExhaustedError saying when that many will
+   * be free. `count` is capped at the per-streamer limit, which could otherwise never be met.
+   */
+  async take(streamerId: string, count = 1): Promise<void> {
+    const requests = Math.min(count, this.settings.perStreamerLimit, this.settings.appLimit);
     const result = await this.limiter.tryTake(
       [
-        { key: APP_KEY, limit: this.settings.appLimit },
-        { key: streamerKey(streamerId), limit: this.settings.perStreamerLimit },
+        { key: APP_KEY, limit: this.settings.appLimit, count: requests },
+        { key: streamerKey(streamerId), limit: this.settings.perStreamerLimit, count: requests },
       ],
       this.settings.rateWindowMs,
       this.clock.now(),
     );
     if (!result.allowed) {
-      throw new BudgetExhaustedError(result.retryAfterMs, result.blockedBy === APP_KEY ? 'app' : 'streamer');
+      throw new BudgetExhaustedError(
+        result.retryAfterMs,
+        result.blockedBy === APP_KEY ? 'app' : 'streamer',
+        requests,
+      );
     }
+  }
+
+  /** Requests the application may still make in the current window. */
+  async appRemaining(): Promise<number> {
+    const { used, limit } = await this.appUsage();
+    return Math.max(0, limit - used);
   }
 
   /** Application requests in the current window, and the limit. */

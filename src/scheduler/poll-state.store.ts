@@ -14,6 +14,8 @@ export interface PollState {
   lastResponseMs: number | null;
   /** A push source (webhook, realtime) delivered recently: until then polling is only a safety net. */
   pushActiveUntil: number | null;
+  /** Requests the next poll reserves up front: more than one after a poll found several pages to read. */
+  requestsNeeded: number;
 }
 
 export const EMPTY_POLL_STATE: PollState = {
@@ -25,6 +27,7 @@ export const EMPTY_POLL_STATE: PollState = {
   lastError: null,
   lastResponseMs: null,
   pushActiveUntil: null,
+  requestsNeeded: 1,
 };
 
 export abstract class PollStateStore {

@@ -4,6 +4,8 @@ import type { RedisConnection } from '../../libs/redis';
 export interface Allowance {
   key: string;
   limit: number;
+  /** Requests to take at once (default 1). */
+  count?: number;
 }
 
 export type TakeResult = { allowed: true } | { allowed: false; retryAfterMs: number; blockedBy: string };
@@ -20,21 +22,29 @@ export abstract class SlidingWindowLimiter {
 }
 
 /**
- * KEYS: the limited keys. ARGV: now, window, member, then one limit per key. Returns {1} or {0, retryAfterMs,
- * index of the blocking key}.
+ * KEYS: the limited keys. ARGV: now, window, member prefix, then per key its limit and the count to take.
+ * Returns {1}, or {0, retryAfterMs, index of the blocking key}: the time until enough old requests leave it.
  */
 const TAKE_ALL = `
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 for i, key in ipairs(KEYS) do
+  local limit = tonumber(ARGV[2 + 2 * i])
+  local count = tonumber(ARGV[3 + 2 * i])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-  if redis.call('ZCARD', key) >= tonumber(ARGV[3 + i]) then
-    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-    return {0, tonumber(oldest[2]) + window - now, i}
+  local used = redis.call('ZCARD', key)
+  if used + count > limit then
+    if count > limit then
+      return {0, window, i}
+    end
+    local freeing = redis.call('ZRANGE', key, used + count - limit - 1, used + count - limit - 1, 'WITHSCORES')
+    return {0, tonumber(freeing[2]) + window - now, i}
   end
 end
 for i, key in ipairs(KEYS) do
-  redis.call('ZADD', key, now, ARGV[3] .. ':' .. i)
+  for j = 1, tonumber(ARGV[3 + 2 * i]) do
+    redis.call('ZADD', key, now, ARGV[3] .. ':' .. i .. ':' .. j)
+  end
   redis.call('PEXPIRE', key, window)
 end
 return {1}
@@ -54,7 +64,7 @@ export class RedisSlidingWindowLimiter extends SlidingWindowLimiter {
       now,
       windowMs,
       `${now}:${randomUUID()}`,
-      ...allowances.map(({ limit }) => limit),
+      ...allowances.flatMap(({ limit, count = 1 }) => [limit, count]),
     )) as number[];
     if (result[0] === 1) {
       return { allowed: true };
@@ -76,18 +86,19 @@ export class MemorySlidingWindowLimiter extends SlidingWindowLimiter {
   private readonly log = new Map<string, number[]>();
 
   tryTake(allowances: Allowance[], windowMs: number, now: number): Promise<TakeResult> {
-    for (const { key, limit } of allowances) {
+    for (const { key, limit, count = 1 } of allowances) {
       const times = this.recent(key, windowMs, now);
-      if (times.length >= limit) {
+      if (times.length + count > limit) {
+        const freeing = count > limit ? now : times[times.length + count - limit - 1];
         return Promise.resolve({
           allowed: false,
-          retryAfterMs: Math.max(1, times[0] + windowMs - now),
+          retryAfterMs: Math.max(1, freeing + windowMs - now),
           blockedBy: key,
         });
       }
     }
-    for (const { key } of allowances) {
-      this.recent(key, windowMs, now).push(now);
+    for (const { key, count = 1 } of allowances) {
+      this.recent(key, windowMs, now).push(...Array<number>(count).fill(now));
     }
     return Promise.resolve({ allowed: true });
   }

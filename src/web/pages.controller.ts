@@ -38,7 +38,7 @@ export class PagesController {
     const loggedIn = streamerId !== null && (await this.streamers.findById(streamerId)) !== null;
     res.type('html').send(
       landingPage(localeFrom(req.headers['accept-language']), {
-        loginConfigured: this.twitchLogin.strategy !== null,
+        loginConfigured: this.twitchLogin.passport !== null,
         loggedIn,
       }),
     );

@@ -3,12 +3,14 @@ import {
   credentialsOf,
   FakeHttpServer,
   jsonReply,
+  neverAnswer,
   redirectReply,
   type FakeReply,
   type FakeRequest,
   type RecordedRequest,
 } from './fake-http-server';
 import { OAuthTokenStore, type AccessTokenInfo, type OAuthTokenPair } from './oauth-tokens';
+import { SlidingWindowLog } from './sliding-window-log';
 
 export interface FakeDonationAlertsOptions {
   clientId?: string;
@@ -17,6 +19,12 @@ export interface FakeDonationAlertsOptions {
   accessTokenTtlSeconds?: number;
   /** When set, authorize calls with another redirect_uri are refused. */
   redirectUris?: string[];
+  /** See the properties of the same names. */
+  appRateLimit?: number;
+  rateWindowMs?: number;
+  latencyMs?: number;
+  clock?: () => number;
+  now?: () => number;
 }
 
 export interface DonationAlertsUserInput {
@@ -51,6 +59,55 @@ export interface DonationAlertsCalls {
   authorizationCode: number;
   refreshToken: number;
   userOauth: number;
+  donations: number;
+}
+
+export type DonationAlertsCurrency = 'RUB' | 'USD' | 'EUR' | 'BYN' | 'KZT' | 'UAH' | 'BRL' | 'TRY';
+
+/** A donation as `GET /api/v1/alerts/donations` returns it under `data`. */
+export interface FakeDonation {
+  /** Unique across all users, increasing with time. */
+  id: number;
+  name: 'donation';
+  /** Null for an anonymous donor. */
+  username: string | null;
+  message_type: 'text' | 'audio';
+  message: string;
+  amount: number;
+  currency: DonationAlertsCurrency;
+  is_shown: 0 | 1;
+  /** UTC without a zone: `YYYY-MM-DD HH:MM:SS`. */
+  created_at: string;
+  shown_at: string | null;
+}
+
+/** One page of `GET /api/v1/alerts/donations` (Laravel's paginated resource). */
+export interface DonationAlertsDonationsPage {
+  data: FakeDonation[];
+  links: { first: string; last: string; prev: string | null; next: string | null };
+  meta: {
+    current_page: number;
+    from: number | null;
+    last_page: number;
+    path: string;
+    per_page: number;
+    to: number | null;
+    total: number;
+  };
+}
+
+/**
+ * What the next donations request gets instead of its page: `server-error` a 500, `unauthorized` a 401 (the
+ * token keeps working), `timeout` no answer until the client gives up, `garbage` a 200 whose body is not
+ * JSON, `rate-limited` a 429 with `Retry-After`.
+ */
+export type DonationFailure = 'server-error' | 'unauthorized' | 'timeout' | 'garbage' | 'rate-limited';
+
+export interface DonationFailureOptions {
+  /** `Retry-After` of a `rate-limited` answer (default 60). */
+  retryAfterSeconds?: number;
+  /** Only this user's donations requests consume the failure (default: anyone's). */
+  userId?: number;
 }
 
 export const DONATION_ALERTS_SCOPES = [
@@ -66,9 +123,20 @@ type ApiHandler = (
   caller: AccessTokenInfo<number>,
   user: DonationAlertsUser,
   request: FakeRequest,
-) => FakeReply;
+) => FakeReply | Promise<FakeReply>;
+
+interface PendingFailure {
+  kind: DonationFailure;
+  retryAfterSeconds: number;
+  userId?: number;
+}
 
 const TOKEN_PATH = '/oauth/token';
+const USER_PATH = '/api/v1/user/oauth';
+const DONATIONS_PATH = '/api/v1/alerts/donations';
+export const DONATIONS_PER_PAGE = 30;
+/** What a proxy in front of an unwell backend answers, labelled JSON all the same. */
+const GARBAGE = '<html><body><h1>502 Bad Gateway</h1></body></html>';
 const INVALID_GRANT =
   'The provided authorization grant (e.g., authorization code, resource owner credentials) or refresh token ' +
   'is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or ' +
@@ -82,6 +150,18 @@ export class FakeDonationAlerts {
   tokenLatencyMs = 0;
   accessTokenTtlSeconds: number;
   readonly authorizeRequests: DonationAlertsAuthorizeRequest[] = [];
+  /** Delay before every `/api/v1/*` answer, refusals included. */
+  latencyMs: number;
+  /**
+   * DonationAlerts' limit per application: at most this many `/api/v1/*` requests (every user's together,
+   * whatever their answer; `/oauth/*` not counted) in any sliding `rateWindowMs`, else 429.
+   */
+  appRateLimit: number;
+  rateWindowMs: number;
+  /** The time the application rate limit and the per-user call times are measured by. */
+  clock: () => number;
+  /** Stamps `created_at` on donations added without one; follows `clock` unless set. */
+  now: () => number;
 
   private readonly http = new FakeHttpServer();
   private readonly tokens = new OAuthTokenStore<number>({
@@ -91,17 +171,32 @@ export class FakeDonationAlerts {
   private readonly users = new Map<number, DonationAlertsUser>();
   private readonly redirectUris?: string[];
   private nextConsent?: { deny: true } | { deny: false; userId: number };
+  private readonly rateWindow = new SlidingWindowLog();
+  private rateRefusals = 0;
+  /** Per user, newest first. */
+  private readonly donations = new Map<number, FakeDonation[]>();
+  private readonly donationIds = new Set<number>();
+  private nextDonationId = 1;
+  private readonly pendingFailures: PendingFailure[] = [];
+  /** Per API path and user: the `clock` time of every request carrying one of the user's tokens. */
+  private readonly callTimes = new Map<string, Map<number, number[]>>();
 
   private constructor(options: FakeDonationAlertsOptions) {
     this.clientId = options.clientId ?? '1234';
     this.clientSecret = options.clientSecret ?? 'fake-donationalerts-client-secret';
     this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 631_152_000;
     this.redirectUris = options.redirectUris;
+    this.latencyMs = options.latencyMs ?? 0;
+    this.appRateLimit = options.appRateLimit ?? 60;
+    this.rateWindowMs = options.rateWindowMs ?? 60_000;
+    this.clock = options.clock ?? (() => Date.now());
+    this.now = options.now ?? (() => this.clock());
     this.http
       .get('/oauth/authorize', (request) => this.authorize(request))
       .post(TOKEN_PATH, (request) => this.token(request));
-    this.api('GET', '/api/v1/user/oauth', 'oauth-user-show', (_caller, user) =>
-      jsonReply(200, { data: { ...user } }),
+    this.api('GET', USER_PATH, 'oauth-user-show', (_caller, user) => jsonReply(200, { data: { ...user } }));
+    this.api('GET', DONATIONS_PATH, 'oauth-donation-index', (_caller, user, request) =>
+      this.donationsPage(user.id, request),
     );
   }
 
@@ -121,8 +216,29 @@ export class FakeDonationAlerts {
       authorize: this.http.count('GET', '/oauth/authorize'),
       authorizationCode: this.http.count('POST', TOKEN_PATH, { grant_type: 'authorization_code' }),
       refreshToken: this.http.count('POST', TOKEN_PATH, { grant_type: 'refresh_token' }),
-      userOauth: this.http.count('GET', '/api/v1/user/oauth'),
+      userOauth: this.http.count('GET', USER_PATH),
+      donations: this.http.count('GET', DONATIONS_PATH),
     };
+  }
+
+  /** API requests refused by the application rate limit so far. */
+  get rejectedForRate(): number {
+    return this.rateRefusals;
+  }
+
+  /** The `clock` time of every API request the application rate limit admitted, oldest first. */
+  apiRequestTimes(): number[] {
+    return this.rateWindow.times();
+  }
+
+  /** Donations requests carrying one of the user's tokens (live or not), whatever their answer. */
+  donationCallsOf(userId: number): number {
+    return this.donationCallTimesOf(userId).length;
+  }
+
+  /** The `clock` time of each request `donationCallsOf()` counts, oldest first. */
+  donationCallTimesOf(userId: number): number[] {
+    return [...(this.callTimes.get(DONATIONS_PATH)?.get(userId) ?? [])];
   }
 
   /** Every request received, oldest first. */
@@ -158,6 +274,44 @@ export class FakeDonationAlerts {
     this.nextConsent = { deny: true };
   }
 
+  /**
+   * Stores donations to the user in the order given, oldest first. Omitted fields get defaults: the next id,
+   * `created_at` from `now`, 100 RUB from `Donor <id>`, not shown yet.
+   */
+  addDonations(userId: number, donations: Array<Partial<FakeDonation>>): FakeDonation[] {
+    this.requireUser(userId);
+    const added = donations.map((partial) => this.newDonation(partial));
+    const stored = [...(this.donations.get(userId) ?? []), ...added];
+    this.donations.set(
+      userId,
+      stored.sort((newer, older) => older.id - newer.id),
+    );
+    return added.map((donation) => ({ ...donation }));
+  }
+
+  addDonation(userId: number, partial: Partial<FakeDonation> = {}): FakeDonation {
+    return this.addDonations(userId, [partial])[0];
+  }
+
+  /** The user's donations, newest first. */
+  donationsOf(userId: number): FakeDonation[] {
+    return (this.donations.get(userId) ?? []).map((donation) => ({ ...donation }));
+  }
+
+  /**
+   * The next `times` donations requests (of `options.userId` only, when given) that pass the rate limit
+   * and the token check get the failure instead of their page; failures queue up and are used in order.
+   */
+  failNextDonations(kind: DonationFailure, times = 1, options: DonationFailureOptions = {}): void {
+    for (let left = times; left > 0; left -= 1) {
+      this.pendingFailures.push({
+        kind,
+        retryAfterSeconds: options.retryAfterSeconds ?? 60,
+        userId: options.userId,
+      });
+    }
+  }
+
   /** The next `times` requests to `method path` get `reply` instead (e.g. a 500 or a 429). */
   failNext(method: 'GET' | 'POST', path: string, reply: FakeReply, times = 1): void {
     this.http.failNext(method, path, reply, times);
@@ -190,21 +344,96 @@ export class FakeDonationAlerts {
   }
 
   /**
-   * An API route behind `Authorization: Bearer <token>` that needs `scope`: 401 without a live token, 403
-   * without the scope, as Passport answers.
+   * An API route behind the application rate limit, `latencyMs`, and `Authorization: Bearer <token>` with
+   * `scope`: 429 over the limit, 401 without a live token, 403 without the scope, as Passport answers.
    */
   private api(method: 'GET' | 'POST', path: string, scope: string, handler: ApiHandler): void {
-    this.http.route(method, path, (request) => {
+    this.http.route(method, path, async (request) => {
       const token = credentialsOf(request, ['Bearer']);
-      const caller = token === undefined ? undefined : this.tokens.accessToken(token);
-      if (!caller) {
-        return jsonReply(401, { message: 'Unauthenticated.' });
-      }
-      if (!caller.scopes.includes(scope)) {
-        return jsonReply(403, { message: 'Invalid scope(s) provided.' });
-      }
-      return handler(caller, this.requireUser(caller.userId), request);
+      this.recordCall(path, token);
+      const refusal = this.admit();
+      await this.http.sleep(this.latencyMs);
+      return refusal ?? this.authorized(token, scope, request, handler);
     });
+  }
+
+  private authorized(
+    token: string | undefined,
+    scope: string,
+    request: FakeRequest,
+    handler: ApiHandler,
+  ): FakeReply | Promise<FakeReply> {
+    const caller = token === undefined ? undefined : this.tokens.accessToken(token);
+    if (!caller) {
+      return jsonReply(401, { message: 'Unauthenticated.' });
+    }
+    if (!caller.scopes.includes(scope)) {
+      return jsonReply(403, { message: 'Invalid scope(s) provided.' });
+    }
+    return handler(caller, this.requireUser(caller.userId), request);
+  }
+
+  private recordCall(path: string, token: string | undefined): void {
+    const userId = token === undefined ? undefined : this.tokens.ownerOf(token);
+    if (userId === undefined) {
+      return;
+    }
+    const byUser = this.callTimes.get(path) ?? new Map<number, number[]>();
+    const times = byUser.get(userId) ?? [];
+    times.push(this.clock());
+    byUser.set(userId, times);
+    this.callTimes.set(path, byUser);
+  }
+
+  /** Undefined when the application rate limit admits the request, else the 429 to answer. */
+  private admit(): FakeReply | undefined {
+    const admission = this.rateWindow.admit(this.clock(), this.appRateLimit, this.rateWindowMs);
+    if (admission.accepted) {
+      return undefined;
+    }
+    this.rateRefusals += 1;
+    return tooManyAttempts(Math.ceil(admission.retryAfterMs / 1000));
+  }
+
+  private donationsPage(userId: number, request: FakeRequest): FakeReply | Promise<FakeReply> {
+    const failure = this.takeFailure(userId);
+    if (failure) {
+      return failureReply(failure, request);
+    }
+    const page = pageNumber(request.params.page);
+    return jsonReply(
+      200,
+      paginate(this.donations.get(userId) ?? [], page, `${this.baseUrl}${DONATIONS_PATH}`),
+    );
+  }
+
+  private takeFailure(userId: number): PendingFailure | undefined {
+    const index = this.pendingFailures.findIndex(
+      (failure) => failure.userId === undefined || failure.userId === userId,
+    );
+    return index < 0 ? undefined : this.pendingFailures.splice(index, 1)[0];
+  }
+
+  private newDonation(partial: Partial<FakeDonation>): FakeDonation {
+    const id = partial.id ?? this.nextDonationId;
+    if (this.donationIds.has(id)) {
+      throw new Error(`FakeDonationAlerts already has donation ${id}`);
+    }
+    this.donationIds.add(id);
+    this.nextDonationId = Math.max(this.nextDonationId, id + 1);
+    return {
+      name: 'donation',
+      username: `Donor ${id}`,
+      message_type: 'text',
+      message: `Donation ${id}`,
+      amount: 100,
+      currency: 'RUB',
+      is_shown: 0,
+      created_at: formatUtc(this.now()),
+      shown_at: null,
+      ...withoutUndefined(partial),
+      id,
+    };
   }
 
   private authorize(request: FakeRequest): FakeReply {
@@ -312,6 +541,67 @@ export class FakeDonationAlerts {
 
 function oauthError(error: string, message: string, hint?: string): Record<string, string> {
   return { error, error_description: message, ...(hint === undefined ? {} : { hint }), message };
+}
+
+function tooManyAttempts(retryAfterSeconds: number): FakeReply {
+  return jsonReply(429, { message: 'Too Many Attempts.' }, { 'retry-after': String(retryAfterSeconds) });
+}
+
+function failureReply(failure: PendingFailure, request: FakeRequest): FakeReply | Promise<FakeReply> {
+  switch (failure.kind) {
+    case 'server-error':
+      return jsonReply(500, { message: 'Server Error' });
+    case 'unauthorized':
+      return jsonReply(401, { message: 'Unauthenticated.' });
+    case 'timeout':
+      return neverAnswer(request);
+    case 'garbage':
+      return { status: 200, headers: { 'content-type': 'application/json' }, text: GARBAGE };
+    case 'rate-limited':
+      return tooManyAttempts(failure.retryAfterSeconds);
+  }
+}
+
+/** Laravel's reading of `?page=`: anything but a whole number from 1 up means page 1. */
+function pageNumber(raw: string | undefined): number {
+  const page = Number(raw);
+  return raw !== undefined && /^\d+$/.test(raw) && Number.isSafeInteger(page) && page >= 1 ? page : 1;
+}
+
+/** `newestFirst` sliced into page `page` of `DONATIONS_PER_PAGE`; a page past the last has no data. */
+function paginate(newestFirst: FakeDonation[], page: number, path: string): DonationAlertsDonationsPage {
+  const total = newestFirst.length;
+  const lastPage = Math.max(1, Math.ceil(total / DONATIONS_PER_PAGE));
+  const offset = (page - 1) * DONATIONS_PER_PAGE;
+  const data = newestFirst.slice(offset, offset + DONATIONS_PER_PAGE).map((donation) => ({ ...donation }));
+  const link = (number: number): string => `${path}?page=${number}`;
+  return {
+    data,
+    links: {
+      first: link(1),
+      last: link(lastPage),
+      prev: page > 1 ? link(page - 1) : null,
+      next: page < lastPage ? link(page + 1) : null,
+    },
+    meta: {
+      current_page: page,
+      from: data.length > 0 ? offset + 1 : null,
+      last_page: lastPage,
+      path,
+      per_page: DONATIONS_PER_PAGE,
+      to: data.length > 0 ? offset + data.length : null,
+      total,
+    },
+  };
+}
+
+/** `YYYY-MM-DD HH:MM:SS` in UTC, as DonationAlerts writes times (without saying they are UTC). */
+function formatUtc(epochMs: number): string {
+  return new Date(epochMs).toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function withoutUndefined<T extends object>(partial: Partial<T>): Partial<T> {
+  return Object.fromEntries(Object.entries(partial).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
 
 function tokenReply(pair: OAuthTokenPair): FakeReply {

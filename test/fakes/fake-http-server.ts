@@ -17,6 +17,8 @@ export interface FakeRequest {
   /** Query parameters, overridden by body parameters (form-encoded or a flat JSON object). */
   params: Record<string, string | undefined>;
   body: string;
+  /** Aborts when the exchange ends: after the answer, or before it when the client gives up or the fake closes. */
+  signal: AbortSignal;
 }
 
 /** What a route answers: a JSON body (`json`) or a plain one (`text`), with extra headers. */
@@ -44,6 +46,21 @@ export function jsonReply(
   headers: Record<string, string | string[]> = {},
 ): FakeReply {
   return { status, json, headers };
+}
+
+/**
+ * Never answers: rejects once the client gives up or the fake closes (either way the connection is already
+ * gone), so a route can play a server that holds the socket open forever.
+ */
+export function neverAnswer(request: FakeRequest): Promise<never> {
+  return new Promise<never>((_, reject) => {
+    const gone = (): void => reject(new Error('the connection closed before an answer'));
+    if (request.signal.aborted) {
+      gone();
+    } else {
+      request.signal.addEventListener('abort', gone, { once: true });
+    }
+  });
 }
 
 export function redirectReply(location: string): FakeReply {
@@ -143,8 +160,10 @@ export class FakeHttpServer {
   }
 
   private async dispatch(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const connection = new AbortController();
+    res.once('close', () => connection.abort());
     try {
-      const request = await readRequest(req);
+      const request = await readRequest(req, connection.signal);
       this.requests.push({
         method: request.method,
         path: request.url.pathname,
@@ -155,7 +174,7 @@ export class FakeHttpServer {
       const reply = this.takeFault(request) ?? (await this.handle(request));
       send(res, reply);
     } catch (error) {
-      if (this.closing.signal.aborted) {
+      if (this.closing.signal.aborted || connection.signal.aborted) {
         res.destroy();
         return;
       }
@@ -190,7 +209,7 @@ export class FakeHttpServer {
   }
 }
 
-async function readRequest(req: IncomingMessage): Promise<FakeRequest> {
+async function readRequest(req: IncomingMessage, signal: AbortSignal): Promise<FakeRequest> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) {
     chunks.push(chunk as Buffer);
@@ -203,6 +222,7 @@ async function readRequest(req: IncomingMessage): Promise<FakeRequest> {
     headers: req.headers,
     params: { ...Object.fromEntries(url.searchParams), ...parseBody(body, req.headers['content-type']) },
     body,
+    signal,
   };
 }
 

@@ -1,7 +1,7 @@
-import { chromiumAvailable, launchBrowser } from '../support/browser';
+import { launchBrowser } from '../support/browser';
 import { waitFor } from '../support/waiting';
-import { parseSetCookie, WebClient } from '../support/web-client';
-import { FakeDonationAlerts } from './fake-donationalerts';
+import { parseSetCookie, WebClient, type WebResponse } from '../support/web-client';
+import { FakeDonationAlerts, type DonationAlertsDonationsPage } from './fake-donationalerts';
 import { FakeHttpServer, jsonReply, redirectReply } from './fake-http-server';
 import { FakeTwitch } from './fake-twitch';
 
@@ -546,6 +546,386 @@ describe(FakeDonationAlerts.name, () => {
   });
 });
 
+describe(`${FakeDonationAlerts.name} donations API`, () => {
+  const callback = 'http://127.0.0.1:1/donationalerts/callback';
+  const allScopes = 'oauth-user-show oauth-donation-index oauth-donation-subscribe';
+  const start = Date.UTC(2024, 0, 2, 3, 4, 5);
+  let time: number;
+  let da: FakeDonationAlerts;
+  let client: WebClient;
+
+  beforeEach(async () => {
+    time = start;
+    da = await FakeDonationAlerts.start({ clock: () => time });
+    da.addUser({ id: 501, code: 'streamer_one', name: 'Streamer One' });
+    da.addUser({ id: 502, code: 'streamer_two', name: 'Streamer Two' });
+    client = new WebClient(da.baseUrl);
+  });
+
+  afterEach(() => da.close());
+
+  async function accessToken(userId = 501, scope = allScopes): Promise<string> {
+    da.nextLoginAs(userId);
+    const authorized = await client.get(
+      `/oauth/authorize?${new URLSearchParams({
+        client_id: da.clientId,
+        redirect_uri: callback,
+        response_type: 'code',
+        scope,
+      }).toString()}`,
+    );
+    const response = await client.post('/oauth/token', {
+      grant_type: 'authorization_code',
+      client_id: da.clientId,
+      client_secret: da.clientSecret,
+      redirect_uri: callback,
+      code: query(authorized.location).code,
+    });
+    return (JSON.parse(response.text) as Tokens).access_token;
+  }
+
+  function donations(token: string, page?: number): Promise<WebResponse> {
+    const search = page === undefined ? '' : `?page=${page}`;
+    return client.get(`/api/v1/alerts/donations${search}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+  }
+
+  function pageOf(response: WebResponse): DonationAlertsDonationsPage {
+    expect(response.status).toBe(200);
+    return JSON.parse(response.text) as DonationAlertsDonationsPage;
+  }
+
+  function statuses(responses: WebResponse[]): number[] {
+    return responses.map((response) => response.status);
+  }
+
+  function userOauth(token: string): Promise<WebResponse> {
+    return client.get('/api/v1/user/oauth', { headers: { authorization: `Bearer ${token}` } });
+  }
+
+  async function inSequence(
+    count: number,
+    request: (index: number) => Promise<WebResponse>,
+  ): Promise<WebResponse[]> {
+    const responses: WebResponse[] = [];
+    for (let index = 0; index < count; index += 1) {
+      responses.push(await request(index));
+    }
+    return responses;
+  }
+
+  describe('GET /api/v1/alerts/donations', () => {
+    it('pages the token user’s donations newest first, 30 a page, with Laravel meta and links', async () => {
+      const token = await accessToken();
+      const added = da.addDonations(
+        501,
+        Array.from({ length: 45 }, () => ({})),
+      );
+      da.addDonation(502);
+      const path = `${da.baseUrl}/api/v1/alerts/donations`;
+      const newestFirst = added.map((donation) => donation.id).reverse();
+
+      const first = pageOf(await donations(token, 1));
+      const second = pageOf(await donations(token, 2));
+      const beyond = pageOf(await donations(token, 3));
+
+      expect(first.data.map((donation) => donation.id)).toEqual(newestFirst.slice(0, 30));
+      expect(first.links).toEqual({
+        first: `${path}?page=1`,
+        last: `${path}?page=2`,
+        prev: null,
+        next: `${path}?page=2`,
+      });
+      expect(first.meta).toEqual({
+        current_page: 1,
+        from: 1,
+        last_page: 2,
+        path,
+        per_page: 30,
+        to: 30,
+        total: 45,
+      });
+      expect(second.data.map((donation) => donation.id)).toEqual(newestFirst.slice(30));
+      expect(second.links).toEqual({
+        first: `${path}?page=1`,
+        last: `${path}?page=2`,
+        prev: `${path}?page=1`,
+        next: null,
+      });
+      expect(second.meta).toMatchObject({ current_page: 2, from: 31, to: 45, last_page: 2, total: 45 });
+      expect(beyond.data).toEqual([]);
+      expect(beyond.links).toMatchObject({ prev: `${path}?page=2`, next: null });
+      expect(beyond.meta).toEqual({
+        current_page: 3,
+        from: null,
+        last_page: 2,
+        path,
+        per_page: 30,
+        to: null,
+        total: 45,
+      });
+      expect(da.calls.donations).toBe(3);
+      expect(da.donationCallsOf(501)).toBe(3);
+      expect(da.donationCallsOf(502)).toBe(0);
+    });
+
+    it('reads a missing or malformed page as page 1 and answers an empty first page without donations', async () => {
+      const token = await accessToken();
+
+      const empty = pageOf(await donations(token));
+      da.addDonation(501);
+      const malformed = pageOf(
+        await client.get('/api/v1/alerts/donations?page=2abc', {
+          headers: { authorization: `Bearer ${token}` },
+        }),
+      );
+
+      expect(empty.data).toEqual([]);
+      expect(empty.meta).toMatchObject({ current_page: 1, from: null, to: null, last_page: 1, total: 0 });
+      expect(malformed.meta.current_page).toBe(1);
+      expect(malformed.data).toHaveLength(1);
+    });
+
+    it('returns donations in DonationAlerts’ shape, with defaults, an anonymous donor as null and UTC times', async () => {
+      const token = await accessToken();
+      const named = da.addDonation(501);
+      time = start + 61_000;
+      const anonymous = da.addDonation(501, {
+        username: null,
+        message: 'Привет!',
+        amount: 12.5,
+        currency: 'USD',
+        is_shown: 1,
+        shown_at: '2024-01-02 03:05:10',
+      });
+
+      const page = pageOf(await donations(token));
+
+      expect(named).toEqual({
+        id: expect.any(Number),
+        name: 'donation',
+        username: `Donor ${named.id}`,
+        message_type: 'text',
+        message: expect.any(String),
+        amount: 100,
+        currency: 'RUB',
+        is_shown: 0,
+        created_at: '2024-01-02 03:04:05',
+        shown_at: null,
+      });
+      expect(anonymous.id).toBeGreaterThan(named.id);
+      expect(anonymous.created_at).toBe('2024-01-02 03:05:06');
+      expect(page.data).toEqual([anonymous, named]);
+      expect(page.data[0].username).toBeNull();
+      expect(da.donationsOf(501)).toEqual(page.data);
+    });
+
+    it('keeps ids increasing across users and refuses an id used before', () => {
+      const [first] = da.addDonations(501, [{}]);
+      const second = da.addDonation(502);
+      const chosen = da.addDonation(501, { id: second.id + 100 });
+      const next = da.addDonation(502);
+
+      expect(second.id).toBeGreaterThan(first.id);
+      expect(next.id).toBe(chosen.id + 1);
+      expect(() => da.addDonation(502, { id: first.id })).toThrow(`already has donation ${first.id}`);
+      expect(() => da.addDonation(999)).toThrow('no user 999');
+    });
+
+    it('answers 401 without a live token and 403 for a token without oauth-donation-index', async () => {
+      const narrow = await accessToken(501, 'oauth-user-show');
+      const expired = await accessToken(501);
+      da.expireAccessToken(expired);
+
+      const withoutScope = await donations(narrow);
+      const withExpired = await donations(expired);
+      const anonymous = await client.get('/api/v1/alerts/donations');
+
+      expect(withoutScope.status).toBe(403);
+      expect(JSON.parse(withoutScope.text)).toEqual({ message: 'Invalid scope(s) provided.' });
+      expect(withExpired.status).toBe(401);
+      expect(JSON.parse(withExpired.text)).toEqual({ message: 'Unauthenticated.' });
+      expect(anonymous.status).toBe(401);
+      expect(da.donationCallsOf(501)).toBe(2);
+      expect(da.calls.donations).toBe(3);
+    });
+  });
+
+  describe('application rate limit', () => {
+    it('admits 60 API calls of all users in any sliding minute, then 429s with Retry-After until a slot frees', async () => {
+      const one = await accessToken(501);
+      const two = await accessToken(502);
+      const accepted = await inSequence(60, async (index) => {
+        time = start + index * 250;
+        return index % 2 === 0 ? donations(one) : userOauth(two);
+      });
+      const admittedTimes = Array.from({ length: 60 }, (_, index) => start + index * 250);
+
+      time = start + 20_000;
+      const over = await donations(two);
+      time = start + 60_000 - 1;
+      const justBefore = await donations(one);
+      time = start + 60_000;
+      const freed = await donations(one);
+      const overAgain = await donations(one);
+
+      expect(statuses(accepted)).toEqual(Array<number>(60).fill(200));
+      expect(over.status).toBe(429);
+      expect(JSON.parse(over.text)).toEqual({ message: 'Too Many Attempts.' });
+      expect(over.headers.get('retry-after')).toBe('40');
+      expect(justBefore.status).toBe(429);
+      expect(justBefore.headers.get('retry-after')).toBe('1');
+      expect(freed.status).toBe(200);
+      expect(overAgain.status).toBe(429);
+      expect(overAgain.headers.get('retry-after')).toBe('1');
+      expect(da.rejectedForRate).toBe(3);
+      expect(da.apiRequestTimes()).toEqual([...admittedTimes, start + 60_000]);
+      expect(da.calls.userOauth).toBe(30);
+      expect(da.donationCallTimesOf(502)).toEqual([start + 20_000]);
+    });
+
+    it('does not count OAuth calls, and follows appRateLimit and rateWindowMs when changed', async () => {
+      da.appRateLimit = 2;
+      da.rateWindowMs = 10_000;
+      const token = await accessToken();
+      await accessToken(502);
+
+      const responses = await inSequence(3, () => donations(token));
+      time += 10_000;
+      const afterWindow = await donations(token);
+
+      expect(statuses(responses)).toEqual([200, 200, 429]);
+      expect(responses[2].headers.get('retry-after')).toBe('10');
+      expect(afterWindow.status).toBe(200);
+      expect(da.calls.authorizationCode).toBe(2);
+    });
+
+    it('counts requests refused by the token check, leaving a queued failure for an admitted one', async () => {
+      da.appRateLimit = 1;
+      const token = await accessToken();
+      da.failNextDonations('server-error');
+
+      const unauthenticated = await client.get('/api/v1/alerts/donations');
+      const limited = await donations(token);
+      time += 60_000;
+      const failed = await donations(token);
+
+      expect(statuses([unauthenticated, limited, failed])).toEqual([401, 429, 500]);
+    });
+  });
+
+  describe('failNextDonations()', () => {
+    it('answers 500 JSON the given number of times, then the page again', async () => {
+      const token = await accessToken();
+      da.failNextDonations('server-error', 2);
+
+      const responses = await inSequence(3, () => donations(token));
+
+      expect(statuses(responses)).toEqual([500, 500, 200]);
+      expect(JSON.parse(responses[0].text)).toEqual({ message: 'Server Error' });
+      expect(da.calls.donations).toBe(3);
+    });
+
+    it('answers 401 Unauthenticated once while the token itself keeps working', async () => {
+      const token = await accessToken();
+      da.failNextDonations('unauthorized');
+
+      const responses = await inSequence(2, () => donations(token));
+
+      expect(statuses(responses)).toEqual([401, 200]);
+      expect(JSON.parse(responses[0].text)).toEqual({ message: 'Unauthenticated.' });
+    });
+
+    it('answers 200 with a body that is not JSON', async () => {
+      const token = await accessToken();
+      da.failNextDonations('garbage');
+
+      const response = await donations(token);
+
+      expect(response.status).toBe(200);
+      expect(() => JSON.parse(response.text) as unknown).toThrow(SyntaxError);
+    });
+
+    it('answers 429 with Retry-After, 60 s unless told, outside the rate limit', async () => {
+      const token = await accessToken();
+      da.failNextDonations('rate-limited');
+      da.failNextDonations('rate-limited', 1, { retryAfterSeconds: 7 });
+
+      const responses = await inSequence(3, () => donations(token));
+
+      expect(statuses(responses)).toEqual([429, 429, 200]);
+      expect(JSON.parse(responses[0].text)).toEqual({ message: 'Too Many Attempts.' });
+      expect(responses.map((response) => response.headers.get('retry-after'))).toEqual(['60', '7', null]);
+      expect(da.rejectedForRate).toBe(0);
+      expect(da.apiRequestTimes()).toHaveLength(3);
+    });
+
+    it('never answers a timed-out request: the client gives up, and the next request works', async () => {
+      const token = await accessToken();
+      da.failNextDonations('timeout');
+
+      const [outcome, elapsed] = await elapsedMs(() =>
+        fetch(`${da.baseUrl}/api/v1/alerts/donations`, {
+          headers: { authorization: `Bearer ${token}` },
+          signal: AbortSignal.timeout(200),
+        }).then(
+          (response) => `answered ${response.status}`,
+          (error: unknown) => (error as Error).name,
+        ),
+      );
+      const next = await donations(token);
+
+      expect(outcome).toBe('TimeoutError');
+      expect(elapsed).toBeGreaterThanOrEqual(190);
+      expect(next.status).toBe(200);
+    });
+
+    it('closes promptly while a timed-out request is held open, cutting its connection', async () => {
+      const token = await accessToken();
+      da.failNextDonations('timeout');
+      const pending = donations(token).then(
+        () => 'answered',
+        () => 'cut',
+      );
+      await waitFor(() => da.calls.donations === 1, { what: 'the donations request to arrive' });
+
+      const [, elapsed] = await elapsedMs(() => da.close());
+
+      expect(elapsed).toBeLessThan(1000);
+      expect(await pending).toBe('cut');
+    });
+
+    it('uses queued failures in order, and one aimed at a user only on that user’s requests', async () => {
+      const one = await accessToken(501);
+      const two = await accessToken(502);
+      da.failNextDonations('server-error', 1, { userId: 502 });
+      da.failNextDonations('rate-limited', 1, { retryAfterSeconds: 3 });
+
+      const first = await donations(one);
+      const second = await donations(two);
+      const third = await donations(one);
+
+      expect(statuses([first, second, third])).toEqual([429, 500, 200]);
+      expect(first.headers.get('retry-after')).toBe('3');
+      expect(da.donationCallsOf(501)).toBe(2);
+      expect(da.donationCallsOf(502)).toBe(1);
+    });
+  });
+
+  it('waits latencyMs before answering API calls, but not OAuth ones', async () => {
+    const token = await accessToken();
+    da.latencyMs = 150;
+
+    const [response, elapsed] = await elapsedMs(() => donations(token));
+    const [, oauthElapsed] = await elapsedMs(() => accessToken(502));
+
+    expect(response.status).toBe(200);
+    expect(elapsed).toBeGreaterThanOrEqual(140);
+    expect(oauthElapsed).toBeLessThan(140);
+  });
+});
+
 describe(WebClient.name, () => {
   let app: FakeHttpServer;
   let twitch: FakeTwitch;
@@ -645,7 +1025,7 @@ describe(WebClient.name, () => {
   });
 });
 
-(chromiumAvailable() ? describe : describe.skip)('launchBrowser', () => {
+describe(launchBrowser.name, () => {
   it('runs a real Chromium through an authorize redirect to the callback', async () => {
     const twitch = await FakeTwitch.start();
     twitch.addUser({ id: '9', login: 'browser_user', display_name: 'Browser_User' });
@@ -674,5 +1054,11 @@ describe(WebClient.name, () => {
       await app.close();
       await twitch.close();
     }
+  });
+
+  it('fails naming the missing binary and how to install Chromium when there is none', async () => {
+    await expect(launchBrowser({ executablePath: '/nonexistent/chromium' })).rejects.toThrow(
+      "No Chromium at /nonexistent/chromium: install Debian's chromium package",
+    );
   });
 });

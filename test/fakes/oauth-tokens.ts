@@ -104,6 +104,11 @@ export class OAuthTokenStore<TUserId extends string | number> {
     };
   }
 
+  /** The user an access token was issued to, whether or not it still works. */
+  ownerOf(token: string): TUserId | undefined {
+    return this.accessTokens.get(token)?.userId;
+  }
+
   /** False when the token was never issued. */
   expireAccessToken(token: string): boolean {
     const record = this.accessTokens.get(token);

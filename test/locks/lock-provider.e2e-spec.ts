@@ -267,15 +267,17 @@ describe(LockProvider.name, () => {
         const streamerId = await newStreamerId();
         const lease = (await a.provider.tryLock(key, LONG_TTL_MS))!;
         await expect(table.cursors.advance(streamerId, 1000, lease.token)).resolves.toBe(true);
-        const before = await table.cursors.find(streamerId);
 
-        await expect(table.cursors.advance(streamerId, 999, lease.token)).resolves.toBe(false);
-        await expect(table.cursors.advance(streamerId, 1000, lease.token)).resolves.toBe(false);
-
-        await expect(table.cursors.find(streamerId)).resolves.toEqual(before);
+        await expect(table.cursors.advance(streamerId, 999, lease.token)).resolves.toBe(true);
+        await expect(table.cursors.find(streamerId)).resolves.toMatchObject({ lastDonationId: 1000 });
         await lease.release();
         const next = (await b.provider.tryLock(key, LONG_TTL_MS))!;
-        await expect(table.cursors.advance(streamerId, 10, next.token)).resolves.toBe(false);
+        await expect(table.cursors.advance(streamerId, 10, next.token)).resolves.toBe(true);
+        await expect(table.cursors.find(streamerId)).resolves.toMatchObject({
+          lastDonationId: 1000,
+          fencingToken: next.token,
+        });
+        await expect(table.cursors.advance(streamerId, 2000, lease.token)).resolves.toBe(false);
         await expect(table.cursors.find(streamerId)).resolves.toMatchObject({ lastDonationId: 1000 });
       });
     });

@@ -1,5 +1,12 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
+import {
+  chromium,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type LaunchOptions,
+  type Page,
+} from 'playwright-core';
 
 /** The system Chromium (Debian's `chromium` package); override with CHROMIUM_PATH on another machine. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,24 +35,36 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export function chromiumAvailable(): boolean {
-  return existsSync(CHROMIUM_PATH);
+/** Throws, saying how to install it, when Chromium is missing: browser tests never skip silently. */
+export function requireChromium(path = CHROMIUM_PATH): void {
+  if (!existsSync(path)) {
+    throw new Error(
+      `No Chromium at ${path}: install Debian's chromium package (apt-get install -y chromium, as CI ` +
+        'does) or point CHROMIUM_PATH at a Chromium binary',
+    );
+  }
 }
 
 /**
- * A headless system Chromium with one new context. Note that cookies are per host, not per port, in a real
- * browser: the app and the fakes on 127.0.0.1 share one cookie jar.
+ * A headless system Chromium with one new context (`contextOptions`: e.g. `locale`, which also sets
+ * Accept-Language; headless Chromium asks for en-US otherwise). Note that cookies are per host, not per port,
+ * in a real browser: the app and the fakes on 127.0.0.1 share one cookie jar.
  */
-export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
+export async function launchBrowser(
+  options: LaunchOptions = {},
+  contextOptions: BrowserContextOptions = {},
+): Promise<TestBrowser> {
+  const executablePath = options.executablePath ?? CHROMIUM_PATH;
+  requireChromium(executablePath);
   const browser = await chromium.launch({
-    executablePath: CHROMIUM_PATH,
     headless: true,
     args: CHROMIUM_ARGS,
     timeout: 30_000,
     ...options,
+    executablePath,
   });
   try {
-    const context = await browser.newContext();
+    const context = await browser.newContext(contextOptions);
     return {
       browser,
       context,

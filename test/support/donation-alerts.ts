@@ -1,0 +1,424 @@
+import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
+import { EventEmitter2 } from '@nestjs/event-emitter';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test } from '@nestjs/testing';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { loadConfig, type AllConfig, type Environment } from '../../config';
+import { Clock } from '../../libs/clock';
+import { EventBus, type BusMessage } from '../../libs/event-bus';
+import { DatabaseLockProvider, LockKeys, RedisLockProvider, type Lease } from '../../libs/locks';
+import { AppModule } from '../../src/app.module';
+import { AllExceptionsFilter } from '../../src/common/http/all-exceptions.filter';
+import { requestIdMiddleware } from '../../src/common/http/request-id';
+import { createValidationPipe } from '../../src/common/http/validation';
+import { DonationEvents, type Donation } from '../../src/donations/donation';
+import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
+import { DonationAlertsScheduler, type PollResult } from '../../src/scheduler/donation-alerts-scheduler';
+import { StreamersRepository } from '../../src/streamers/streamers.repository';
+import { FakeDonationAlerts, type FakeDonationAlertsOptions } from '../fakes/fake-donationalerts';
+import { BASE_TEST_ENV } from './app';
+import { openDataSource } from './databases';
+import { ADMIN_API_KEY, createBackingServices, type BackingServices, type Deployment } from './onboarding';
+import { openRedis, testRedisConfig } from './redis';
+import { within } from './waiting';
+
+/** The scopes the service asks DonationAlerts for. */
+export const DA_TEST_SCOPES = ['oauth-user-show', 'oauth-donation-index', 'oauth-donation-subscribe'];
+
+/**
+ * Settings for the DonationAlerts pipeline tests: the scheduler does not tick by itself (the test drives
+ * `tick()`/`pollOne()`), no jitter so delays are exact, admin routes open to ADMIN_API_KEY, quiet logs, and a
+ * leader heartbeat too slow to matter.
+ */
+export const DA_TEST_ENV: Environment = {
+  SCHEDULER_ENABLED: 'false',
+  DA_POLL_JITTER: '0',
+  ADMIN_API_KEY,
+  LEADER_HEARTBEAT_MS: '600000',
+  LEADER_LEASE_MS: '1200000',
+  LOG_LEVEL: 'fatal',
+};
+
+/** Time that moves only when the test says so. Starts at the real time, so stored timestamps look real. */
+export class ManualClock extends Clock {
+  constructor(private time = Date.now()) {
+    super();
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+/** One log call as the application made it. */
+export interface LogEntry {
+  level: 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
+  message: string;
+  context?: string;
+}
+
+/** Keeps every log line, so a test can assert what an operator would read. */
+export class RecordingLogger implements LoggerService {
+  readonly entries: LogEntry[] = [];
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.record('log', message, rest);
+  }
+
+  error(message: unknown, ...rest: unknown[]): void {
+    this.record('error', message, rest);
+  }
+
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.record('warn', message, rest);
+  }
+
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.record('debug', message, rest);
+  }
+
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.record('verbose', message, rest);
+  }
+
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.record('fatal', message, rest);
+  }
+
+  messages(context?: string): string[] {
+    return this.entries
+      .filter((entry) => context === undefined || entry.context === context)
+      .map((entry) => entry.message);
+  }
+
+  private record(level: LogEntry['level'], message: unknown, rest: unknown[]): void {
+    const context = rest.at(-1);
+    this.entries.push({
+      level,
+      message: typeof message === 'string' ? message : JSON.stringify(message),
+      context: typeof context === 'string' ? context : undefined,
+    });
+  }
+}
+
+/** The real application on an injected clock: what `createApp` builds, minus helmet, Swagger and draining. */
+export interface ClockedApp {
+  app: NestExpressApplication;
+  config: AllConfig;
+  clock: Clock;
+  dataSource: DataSource;
+  scheduler: DonationAlertsScheduler;
+  /** The HTTP server to hand to supertest. */
+  server: Parameters<typeof import('supertest')>[0];
+  close(): Promise<void>;
+}
+
+export interface ClockedAppOptions {
+  /** Receives the application's logs instead of pino. */
+  logger?: LoggerService;
+}
+
+/**
+ * Boots AppModule with `clock` in place of the system clock (everything that schedules, expires or backs off
+ * reads it), and the same pipes, filters, body parsers and logger wiring as `createApp`.
+ */
+export async function bootClockedApp(
+  env: Environment,
+  clock: Clock,
+  options: ClockedAppOptions = {},
+): Promise<ClockedApp> {
+  const config = loadConfig({ ...BASE_TEST_ENV, ...DA_TEST_ENV, ...env });
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
+    .setLogger(options.logger ?? new ConsoleLogger({ logLevels: ['error', 'fatal'] }))
+    .overrideProvider(Clock)
+    .useValue(clock)
+    .compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    rawBody: true,
+    bufferLogs: true,
+    bodyParser: false,
+  });
+  app.useLogger(options.logger ?? app.get(PinoLogger));
+  app.use(requestIdMiddleware);
+  app.useBodyParser('json', { limit: config.app.bodyLimit });
+  app.useBodyParser('urlencoded', { limit: config.app.bodyLimit, extended: false });
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new AllExceptionsFilter());
+  try {
+    await app.init();
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return {
+    app,
+    config,
+    clock,
+    dataSource: app.get(DataSource),
+    scheduler: app.get(DonationAlertsScheduler),
+    server: app.getHttpServer(),
+    close: () => app.close(),
+  };
+}
+
+/**
+ * Plays another instance that leads the cluster, so the instances under test never run leader jobs
+ * (schedule reconciliation, pending announcements) behind the test's back. Release it when done.
+ */
+export async function holdLeadership(services: BackingServices): Promise<() => Promise<void>> {
+  const ttlMs = 30 * 60_000;
+  // Connecting and migrating here log through Nest's default logger, before any app replaces it.
+  Logger.overrideLogger(['error', 'fatal']);
+  if (services.deployment === 'postgres+redis') {
+    const redis = await openRedis(testRedisConfig({ keyPrefix: String(services.env.REDIS_KEY_PREFIX) }));
+    const lease = await new RedisLockProvider(redis).tryLock(LockKeys.leader(), ttlMs);
+    if (!lease) {
+      throw new Error('The leader lock is already held');
+    }
+    return async () => {
+      await lease.release();
+      await redis.close();
+    };
+  }
+  const dataSource = await openDataSource(services.database);
+  let lease: Lease | null;
+  try {
+    lease = await new DatabaseLockProvider(dataSource, 'stand-in-leader').tryLock(LockKeys.leader(), ttlMs);
+  } finally {
+    await dataSource.destroy();
+  }
+  if (!lease) {
+    throw new Error('The leader lock is already held');
+  }
+  return () => Promise.resolve();
+}
+
+/** A DonationAlerts access and refresh token for `userId`, obtained through the fake's authorization code flow. */
+export async function mintDonationAlertsTokens(
+  da: FakeDonationAlerts,
+  userId: number,
+): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }> {
+  const redirectUri = 'http://127.0.0.1/donationalerts-test-callback';
+  da.nextLoginAs(userId);
+  const authorize = new URL(`${da.baseUrl}/oauth/authorize`);
+  authorize.search = new URLSearchParams({
+    client_id: da.clientId,
+    redirect_uri: redirectUri,
+    response_type: 'code',
+    scope: DA_TEST_SCOPES.join(' '),
+  }).toString();
+  const consent = await fetch(authorize, { redirect: 'manual' });
+  const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code');
+  if (consent.status !== 302 || !code) {
+    throw new Error(`The fake DonationAlerts did not issue a code (${consent.status})`);
+  }
+  const answer = await fetch(`${da.baseUrl}/oauth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      client_id: da.clientId,
+      client_secret: da.clientSecret,
+      redirect_uri: redirectUri,
+      code,
+    }).toString(),
+  });
+  const tokens = (await answer.json()) as { access_token: string; refresh_token: string; expires_in: number };
+  return {
+    accessToken: tokens.access_token,
+    refreshToken: tokens.refresh_token,
+    expiresIn: tokens.expires_in,
+  };
+}
+
+export interface DonationAlertsStreamer {
+  streamerId: string;
+  /** The streamer's account at the fake DonationAlerts. */
+  daUserId: number;
+  accessToken: string;
+  refreshToken: string;
+}
+
+let streamerNumber = 0;
+
+/**
+ * A streamer with a working DonationAlerts connection, stored the way the connect flow stores it (streamer row,
+ * encrypted credential), with tokens the fake issued; added to the poll schedule unless `schedule` is false.
+ */
+export async function connectedStreamer(
+  app: NestExpressApplication,
+  da: FakeDonationAlerts,
+  clock: Clock,
+  { schedule = true }: { schedule?: boolean } = {},
+): Promise<DonationAlertsStreamer> {
+  streamerNumber += 1;
+  const daUserId = 8_000_000 + streamerNumber;
+  da.addUser({ id: daUserId, code: `da_streamer_${streamerNumber}`, name: `DA Streamer ${streamerNumber}` });
+  const tokens = await mintDonationAlertsTokens(da, daUserId);
+  const streamer = await app.get(StreamersRepository).create({
+    twitchId: String(90_000_000 + streamerNumber),
+    login: `da_streamer_${streamerNumber}`,
+    displayName: `DA_Streamer_${streamerNumber}`,
+  });
+  await app.get(OAuthCredentialsRepository).save({
+    streamerId: streamer.id,
+    provider: 'donationalerts',
+    accountId: String(daUserId),
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    expiresAt: clock.now() + tokens.expiresIn * 1000,
+    scopes: DA_TEST_SCOPES,
+  });
+  if (schedule) {
+    await app.get(DonationAlertsScheduler).add(streamer.id);
+  }
+  return { streamerId: streamer.id, daUserId, ...tokens };
+}
+
+/** Takes every streamer off the schedule, so the next test starts with an empty one. */
+export async function clearSchedule(scheduler: DonationAlertsScheduler): Promise<void> {
+  for (const { streamerId } of (await scheduler.snapshot()).entries) {
+    await scheduler.remove(streamerId, 'test finished');
+  }
+}
+
+/**
+ * Drives the scheduler as its interval would: a tick every `stepMs` of fake time for `durationMs`, each awaited
+ * before the clock moves on. Returns every poll result, in order.
+ */
+export async function tickFor(
+  schedulers: DonationAlertsScheduler[],
+  clock: ManualClock,
+  durationMs: number,
+  stepMs: number,
+): Promise<PollResult[]> {
+  const results: PollResult[] = [];
+  for (let elapsed = 0; elapsed < durationMs; elapsed += stepMs) {
+    for (const batch of await Promise.all(schedulers.map((scheduler) => scheduler.tick()))) {
+      results.push(...batch);
+    }
+    clock.advance(stepMs);
+  }
+  return results;
+}
+
+/** The most requests in any window of `windowMs` ending at one of `times` (the window is `(t - windowMs, t]`). */
+export function maxInAnyWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end += 1) {
+    while (sorted[start] <= sorted[end] - windowMs) {
+      start += 1;
+    }
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+/** Settings pointing the app at a fake DonationAlerts. */
+export function donationAlertsEnv(da: FakeDonationAlerts): Environment {
+  return { DA_CLIENT_ID: da.clientId, DA_CLIENT_SECRET: da.clientSecret, DA_BASE_URL: da.baseUrl };
+}
+
+/** Every `donation.received` the instance emits in-process, in order. */
+export function receivedDonations(app: NestExpressApplication): Donation[] {
+  const received: Donation[] = [];
+  app.get(EventEmitter2).on(DonationEvents.received, (donation: Donation) => received.push(donation));
+  return received;
+}
+
+export interface BusListener {
+  /** Messages received so far, in order. */
+  messages: Array<BusMessage<Donation>>;
+  /** Resolves once `count` messages arrived in all (fails the test after 5 s). */
+  received(count: number): Promise<void>;
+}
+
+/** The `donation.received` messages about one streamer that an instance receives on the cross-instance bus. */
+export async function listenOnBus(app: NestExpressApplication, streamerId: string): Promise<BusListener> {
+  const messages: Array<BusMessage<Donation>> = [];
+  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  await app.get(EventBus).subscribe<Donation>(DonationEvents.received, (message) => {
+    if (message.payload.streamerId !== streamerId) {
+      return;
+    }
+    messages.push(message);
+    for (const waiter of waiters.filter(({ count }) => messages.length >= count)) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  });
+  return {
+    messages,
+    received: (count) =>
+      messages.length >= count
+        ? Promise.resolve()
+        : within(
+            new Promise<void>((resolve) => waiters.push({ count, resolve })),
+            5_000,
+            `bus message #${count}`,
+          ),
+  };
+}
+
+/**
+ * One deployment for a test file: its database (and Redis prefix), a fake DonationAlerts on a manual clock,
+ * another "instance" holding the leadership, and the instances the test boots on them.
+ */
+export interface DonationAlertsRig {
+  services: BackingServices;
+  da: FakeDonationAlerts;
+  clock: ManualClock;
+  instances: ClockedApp[];
+  /** Boots one more instance on the shared database, Redis, fake and clock. */
+  boot(env?: Environment, options?: ClockedAppOptions): Promise<ClockedApp>;
+  close(): Promise<void>;
+}
+
+export interface DonationAlertsRigOptions {
+  /** Settings for every instance. */
+  env?: Environment;
+  fake?: FakeDonationAlertsOptions;
+  /** false: no stand-in leader, so the first instance booted leads and runs the leader jobs. */
+  leaderElsewhere?: boolean;
+}
+
+export async function startDonationAlertsRig(
+  deployment: Deployment,
+  { env = {}, fake = {}, leaderElsewhere = true }: DonationAlertsRigOptions = {},
+): Promise<DonationAlertsRig> {
+  const clock = new ManualClock();
+  const services = await createBackingServices(deployment);
+  const releaseLeadership = leaderElsewhere ? await holdLeadership(services) : () => Promise.resolve();
+  const da = await FakeDonationAlerts.start({ clock: () => clock.now(), ...fake });
+  const instances: ClockedApp[] = [];
+  return {
+    services,
+    da,
+    clock,
+    instances,
+    boot: async (extra = {}, options = {}) => {
+      const instance = await bootClockedApp(
+        { ...services.env, ...donationAlertsEnv(da), ...env, ...extra },
+        clock,
+        options,
+      );
+      instances.push(instance);
+      return instance;
+    },
+    close: async () => {
+      for (const instance of instances.splice(0)) {
+        await instance.close();
+      }
+      await da.close();
+      await releaseLeadership();
+      await services.close();
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import type { Clock } from '../../libs/clock';
-import { MemoryOAuthStateStore, OAUTH_STATE_TTL_MS } from './oauth-state.store';
+import { MAX_PENDING_STATES, MemoryOAuthStateStore, OAUTH_STATE_TTL_MS } from './oauth-state.store';
 
 class ManualClock implements Clock {
   constructor(public time = 1_000_000) {}
@@ -35,5 +35,18 @@ describe(MemoryOAuthStateStore.name, () => {
   it('answers null for unknown and missing states', async () => {
     await expect(sut.consume('forged-state-value-123456')).resolves.toBeNull();
     await expect(sut.consume(undefined)).resolves.toBeNull();
+  });
+
+  it('drops the oldest pending state when too many logins are pending', async () => {
+    const oldest = await sut.issue({ flow: 'twitch-login' });
+    const second = await sut.issue({ flow: 'twitch-login' });
+    for (let i = 2; i < MAX_PENDING_STATES; i += 1) {
+      await sut.issue({ flow: 'twitch-login' });
+    }
+
+    await sut.issue({ flow: 'twitch-login' });
+
+    await expect(sut.consume(oldest)).resolves.toBeNull();
+    await expect(sut.consume(second)).resolves.toEqual({ flow: 'twitch-login' });
   });
 });

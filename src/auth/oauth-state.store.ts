@@ -59,6 +59,9 @@ export class RedisOAuthStateStore extends OAuthStateStore {
   }
 }
 
+/** Single-instance mode keeps at most this many pending states; the oldest go first. */
+export const MAX_PENDING_STATES = 10_000;
+
 export class MemoryOAuthStateStore extends OAuthStateStore {
   private readonly states = new Map<string, { state: OAuthState; expiresAt: number }>();
 
@@ -68,6 +71,9 @@ export class MemoryOAuthStateStore extends OAuthStateStore {
 
   issue(state: OAuthState): Promise<string> {
     this.sweep();
+    if (this.states.size >= MAX_PENDING_STATES) {
+      this.states.delete(this.states.keys().next().value!);
+    }
     const value = newState();
     this.states.set(value, { state, expiresAt: this.clock.now() + OAUTH_STATE_TTL_MS });
     return Promise.resolve(value);

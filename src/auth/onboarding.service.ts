@@ -65,13 +65,22 @@ export class OnboardingService {
       // Another account's donation ids mean nothing here: start at its newest donation, replaying nothing.
       await this.cursors.remove(streamerId);
     }
-    await this.credentials.save({
-      streamerId,
-      provider: 'donationalerts',
-      accountId,
-      ...tokens,
-      scopes: tokens.scopes ?? [],
-    });
+    try {
+      await this.credentials.save({
+        streamerId,
+        provider: 'donationalerts',
+        accountId,
+        ...tokens,
+        scopes: tokens.scopes ?? [],
+      });
+    } catch (error) {
+      // Another streamer connected the same account at the same moment: the unique index decided.
+      const winner = await this.credentials.findOwner('donationalerts', accountId);
+      if (winner !== null && winner !== streamerId) {
+        throw new DonationAlertsAccountTakenError();
+      }
+      throw error;
+    }
     this.logger.log(`Streamer ${streamerId} connected DonationAlerts account ${accountId}`);
     await this.events.emitAsync(OnboardingEvents.donationAlertsConnected, streamerId);
   }

@@ -10,6 +10,7 @@ import { securityNamespace, type SecurityConfig } from './security.config';
 import { twitchNamespace, type TwitchConfig } from './twitch.config';
 import { donationAlertsNamespace, type DonationAlertsConfig } from './donation-alerts.config';
 import { schedulerNamespace, type SchedulerConfig } from './scheduler.config';
+import { webhooksNamespace, type WebhooksConfig } from './webhooks.config';
 
 export type { Environment } from './config-namespace';
 export type {
@@ -22,6 +23,7 @@ export type {
   SchedulerConfig,
   SecurityConfig,
   TwitchConfig,
+  WebhooksConfig,
 };
 
 export interface AllConfig {
@@ -34,6 +36,7 @@ export interface AllConfig {
   twitch: TwitchConfig;
   donationAlerts: DonationAlertsConfig;
   scheduler: SchedulerConfig;
+  webhooks: WebhooksConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -48,6 +51,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   twitchNamespace,
   donationAlertsNamespace,
   schedulerNamespace,
+  webhooksNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { raw, type NextFunction, type Request, type Response } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AllConfig } from '../config';
@@ -11,6 +12,7 @@ import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { ConnectionDrainer } from './common/http/connection-draining';
 import { requestIdMiddleware } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
+import { WEBHOOK_PATH } from './webhooks/webhook-registrations.service';
 
 /**
  * Helmet's defaults, except: images may come from https hosts (Twitch avatars), and the https-only rules
@@ -49,6 +51,28 @@ function setUpOpenApi(app: INestApplication): void {
   SwaggerModule.setup('docs', app, document);
 }
 
+/** Larger bodies are not donations; refusing them early keeps the unauthenticated endpoint cheap to hit. */
+const WEBHOOK_BODY_LIMIT = '64kb';
+
+/**
+ * The signed webhook endpoint gets its body as raw bytes (signatures cover the exact bytes, and a JSON parser
+ * would reject bad input before the endpoint can answer it properly); every other route parses JSON and forms.
+ * Express matches routes case-insensitively and ignores a trailing slash, so the check does too.
+ */
+export function useBodyParsers(app: NestExpressApplication, config: AllConfig): void {
+  const webhookBody = raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const path = request.path.replace(/\/+$/, '').toLowerCase();
+    if (request.method === 'POST' && path === WEBHOOK_PATH) {
+      webhookBody(request, response, next);
+    } else {
+      next();
+    }
+  });
+  app.useBodyParser('json', { limit: config.app.bodyLimit });
+  app.useBodyParser('urlencoded', { limit: config.app.bodyLimit, extended: false });
+}
+
 export interface CreatedApp {
   app: NestExpressApplication;
   /** Begins a graceful shutdown of the HTTP side: no new connections, keep-alive ones closed when idle. */
@@ -70,8 +94,7 @@ export async function createApp(config: AllConfig): Promise<CreatedApp> {
   app.use(drainer.middleware);
   app.use(requestIdMiddleware);
   app.use(helmet(helmetOptions(config.app.publicUrl)));
-  app.useBodyParser('json', { limit: config.app.bodyLimit });
-  app.useBodyParser('urlencoded', { limit: config.app.bodyLimit, extended: false });
+  useBodyParsers(app, config);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   setUpOpenApi(app);

@@ -17,6 +17,7 @@ import { JobsModule } from './jobs/jobs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { SecurityModule } from './security/security.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 @Module({})
 export class AppModule {
@@ -40,6 +41,7 @@ export class AppModule {
         OAuthModule,
         AuthModule,
         SchedulerModule,
+        WebhooksModule,
         JobsModule,
       ],
     };

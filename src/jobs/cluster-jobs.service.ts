@@ -8,11 +8,14 @@ import { TwitchTokenValidator } from '../auth/twitch-token-validator';
 import { DonationAnnouncer } from '../donations/donation-announcer';
 import { DonationAlertsScheduler } from '../scheduler/donation-alerts-scheduler';
 import { SchedulerMembership } from '../scheduler/scheduler.module';
+import { WebhookRegistrations } from '../webhooks/webhook-registrations.service';
 
-export type LeaderJob = 'twitch-token-validation' | 'schedule-reconcile' | 'announce-pending';
+export type LeaderJob =
+  'twitch-token-validation' | 'schedule-reconcile' | 'announce-pending' | 'webhook-cleanup';
 
 const RECONCILE_EVERY_MS = 60_000;
 const ANNOUNCE_PENDING_EVERY_MS = 15_000;
+const WEBHOOK_CLEANUP_EVERY_MS = 24 * 60 * 60_000;
 
 /**
  * The one place that schedules recurring work. Leader jobs run on the leader only, never twice at once, as
@@ -34,11 +37,13 @@ export class ClusterJobsService implements OnApplicationBootstrap {
     twitchTokens: TwitchTokenValidator,
     membership: SchedulerMembership,
     announcer: DonationAnnouncer,
+    webhooks: WebhookRegistrations,
   ) {
     this.jobs = {
       'twitch-token-validation': () => twitchTokens.validateAll(),
       'schedule-reconcile': () => membership.reconcile(),
       'announce-pending': () => announcer.announcePending(),
+      'webhook-cleanup': () => webhooks.cleanup(),
     };
   }
 
@@ -48,8 +53,11 @@ export class ClusterJobsService implements OnApplicationBootstrap {
     );
     this.every('schedule-reconcile', RECONCILE_EVERY_MS, () => this.runIfLeader('schedule-reconcile'));
     this.every('announce-pending', ANNOUNCE_PENDING_EVERY_MS, () => this.runIfLeader('announce-pending'));
+    this.every('webhook-cleanup', WEBHOOK_CLEANUP_EVERY_MS, () => this.runIfLeader('webhook-cleanup'));
     const scheduler = this.config.get('scheduler', { infer: true });
     if (scheduler.enabled) {
+      // Finished polls claim the next ones themselves; the tick picks up streamers that became due meanwhile.
+      this.scheduler.startContinuousPolling();
       this.every('donationalerts-poll-tick', scheduler.tickMs, () => this.tick());
     }
   }
@@ -74,13 +82,14 @@ export class ClusterJobsService implements OnApplicationBootstrap {
     }
   }
 
+  /** Claims due streamers without waiting for their polls, so a slow poll never holds back the next tick. */
   private async tick(): Promise<void> {
     if (this.ticking) {
       return;
     }
     this.ticking = true;
     try {
-      await this.scheduler.tick();
+      await this.scheduler.startDuePolls();
     } catch (error) {
       this.logger.error(`Poll tick failed: ${(error as Error).message}`, (error as Error).stack);
     } finally {

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig, SchedulerConfig } from '../../config';
 import { Clock } from '../../libs/clock';
@@ -9,7 +9,7 @@ import { NotConnectedError, ReauthRequiredError } from '../oauth/oauth-errors';
 import { backoffDelay } from './backoff';
 import { DonationPoller, type PollOutcome } from './donation-poller';
 import { BudgetExhaustedError, PollBudget } from './poll-budget';
-import { PollSchedule } from './poll-schedule';
+import { PollSchedule, type ScheduledStreamer } from './poll-schedule';
 import { PollStateStore, type PollErrorKind, type PollState } from './poll-state.store';
 import { SchedulerMetrics } from './scheduler.metrics';
 
@@ -19,6 +19,9 @@ export type PollResult =
   | { status: 'failed'; kind: PollErrorKind; retryInMs: number }
   | { status: 'removed'; reason: string };
 
+/** How long a read of the schedule's size is reused when sizing concurrency. */
+const SIZE_REFRESH_MS = 1000;
+
 /** Streamers per extra concurrent poll: concurrency grows by one for every this many streamers. */
 export const STREAMERS_PER_EXTRA_POLL = 25;
 
@@ -27,11 +30,15 @@ export const STREAMERS_PER_EXTRA_POLL = 25;
  * Redis (in memory without it); any instance claims due streamers and polls them under a per-streamer lock.
  */
 @Injectable()
-export class DonationAlertsScheduler {
+export class DonationAlertsScheduler implements BeforeApplicationShutdown {
   private readonly logger = new Logger('DA Scheduler');
   private readonly settings: SchedulerConfig;
   private readonly running = new Set<string>();
   private knownSize = 0;
+  private sizeReadAt = Number.NEGATIVE_INFINITY;
+  /** Slots reserved by ticks that are still claiming, so overlapping ticks cannot over-claim. */
+  private claiming = 0;
+  private continuous = false;
 
   constructor(
     private readonly schedule: PollSchedule,
@@ -68,25 +75,65 @@ export class DonationAlertsScheduler {
     return Math.min(base * 4, Math.max(base, Math.ceil(streamers / STREAMERS_PER_EXTRA_POLL)));
   }
 
+  /**
+   * Keeps polling without waiting for ticks: every finished poll claims the next due streamer at once, so one
+   * instance uses its whole budget and one slow streamer holds only its own slot.
+   */
+  startContinuousPolling(): void {
+    this.continuous = true;
+  }
+
+  /** Shutdown: polls in flight finish, no new ones start. */
+  beforeApplicationShutdown(): void {
+    this.continuous = false;
+  }
+
   /** Claims the streamers that are due (longest-waiting first) as far as free slots allow, and polls them. */
   async tick(): Promise<PollResult[]> {
-    this.knownSize = await this.schedule.size();
-    const slots = this.concurrencyFor(this.knownSize) - this.running.size;
+    const claimed = await this.claimDue();
+    return Promise.all(claimed.map(({ streamerId, dueAt }) => this.pollOne(streamerId, dueAt)));
+  }
+
+  /** Like tick, but resolves as soon as the due streamers are claimed; their polls go on in the background. */
+  async startDuePolls(): Promise<number> {
+    const claimed = await this.claimDue();
+    for (const { streamerId, dueAt } of claimed) {
+      this.pollOne(streamerId, dueAt).catch((error: Error) =>
+        this.logger.error(
+          `[DA Scheduler] Poll of streamer ${streamerId} failed: ${error.message}`,
+          error.stack,
+        ),
+      );
+    }
+    return claimed.length;
+  }
+
+  private async claimDue(): Promise<ScheduledStreamer[]> {
+    const now = this.clock.now();
+    if (now - this.sizeReadAt >= SIZE_REFRESH_MS) {
+      this.knownSize = await this.schedule.size();
+      this.sizeReadAt = now;
+    }
+    const slots = this.concurrencyFor(this.knownSize) - this.running.size - this.claiming;
     // Never claim more streamers than the application budget can serve now: the rest keep their place in line.
     const free = slots > 0 ? Math.min(slots, await this.budget.appRemaining()) : 0;
     if (free <= 0) {
       return [];
     }
-    const now = this.clock.now();
-    const claimed = await this.schedule.claimDue(now, free, this.settings.lockTtlMs * 2);
-    if (claimed.length === 0) {
-      return [];
+    this.claiming += free;
+    let claimed: ScheduledStreamer[];
+    try {
+      claimed = await this.schedule.claimDue(now, free, this.settings.lockTtlMs * 2);
+    } finally {
+      this.claiming -= free;
     }
     for (const { dueAt } of claimed) {
       this.metrics.scheduleLag.observe(Math.max(0, now - dueAt) / 1000);
     }
-    this.logger.debug(`[DA Scheduler] Polling ${claimed.length} streamers`);
-    return Promise.all(claimed.map(({ streamerId, dueAt }) => this.pollOne(streamerId, dueAt)));
+    if (claimed.length > 0) {
+      this.logger.debug(`[DA Scheduler] Polling ${claimed.length} streamers`);
+    }
+    return claimed;
   }
 
   /**
@@ -117,6 +164,11 @@ export class DonationAlertsScheduler {
       }
     } finally {
       this.running.delete(streamerId);
+      if (this.continuous) {
+        this.startDuePolls().catch((error: Error) =>
+          this.logger.error(`[DA Scheduler] Claiming the next polls failed: ${error.message}`),
+        );
+      }
     }
   }
 
@@ -130,6 +182,12 @@ export class DonationAlertsScheduler {
   async markPushActive(streamerId: string, until: number): Promise<void> {
     const state = await this.states.get(streamerId);
     await this.states.put(streamerId, { ...state, pushActiveUntil: until });
+  }
+
+  /** Whether a push source delivered recently enough that polling is only a safety net. */
+  async isPushActive(streamerId: string): Promise<boolean> {
+    const { pushActiveUntil } = await this.states.get(streamerId);
+    return pushActiveUntil !== null && pushActiveUntil > this.clock.now();
   }
 
   async isScheduled(streamerId: string): Promise<boolean> {

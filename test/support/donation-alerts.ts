@@ -8,6 +8,7 @@ import { loadConfig, type AllConfig, type Environment } from '../../config';
 import { Clock } from '../../libs/clock';
 import { EventBus, type BusMessage } from '../../libs/event-bus';
 import { DatabaseLockProvider, LockKeys, RedisLockProvider, type Lease } from '../../libs/locks';
+import { useBodyParsers } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import { AllExceptionsFilter } from '../../src/common/http/all-exceptions.filter';
 import { requestIdMiddleware } from '../../src/common/http/request-id';
@@ -145,8 +146,7 @@ export async function bootClockedApp(
   });
   app.useLogger(options.logger ?? app.get(PinoLogger));
   app.use(requestIdMiddleware);
-  app.useBodyParser('json', { limit: config.app.bodyLimit });
-  app.useBodyParser('urlencoded', { limit: config.app.bodyLimit, extended: false });
+  useBodyParsers(app, config);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   try {

@@ -1,10 +1,12 @@
 import { InitialSchema1763780000000 } from './1763780000000-InitialSchema';
 import { StreamerOnboarding1763790000000 } from './1763790000000-StreamerOnboarding';
 import { DonationAnnouncements1763800000000 } from './1763800000000-DonationAnnouncements';
+import { Webhooks1763810000000 } from './1763810000000-Webhooks';
 
 /** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
 export const MIGRATIONS = [
   InitialSchema1763780000000,
   StreamerOnboarding1763790000000,
   DonationAnnouncements1763800000000,
+  Webhooks1763810000000,
 ];

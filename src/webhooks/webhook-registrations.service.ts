@@ -1,0 +1,150 @@
+import { Injectable, Logger, NotFoundException } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig } from '../../config';
+import { Clock } from '../../libs/clock';
+import { DonationAlertsScheduler } from '../scheduler/donation-alerts-scheduler';
+import { TokenCipher } from '../security/token-cipher';
+import { StreamersRepository } from '../streamers/streamers.repository';
+import { WEBHOOK_SECRET_CONTEXT } from './webhook-intake.service';
+import { WebhookRegistrationsRepository, type WebhookRegistration } from './webhook-registrations.repository';
+import { generateWebhookSecret } from './webhook-secrets';
+
+export const WEBHOOK_PATH = '/api/donationalerts/webhook';
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** Delivery ids are kept this long: far beyond any sender's retry window and the timestamp tolerance. */
+const DELIVERY_IDS_KEPT_MS = DAY_MS;
+
+export interface RegisteredWebhook {
+  streamerId: string;
+  webhookUrl: string;
+  /** Shown once, here only. */
+  secret: string;
+  createdAt: number;
+  rotated: boolean;
+  endpoint: string;
+}
+
+/** What the admin routes show about a registration: never its secret. */
+export interface WebhookSummary {
+  streamerId: string;
+  webhookUrl: string;
+  createdAt: number;
+  rotatedAt: number | null;
+  lastDeliveryAt: number | null;
+  deliveries: number;
+  rejections: WebhookRegistration['rejections'];
+}
+
+export interface WebhookStatus extends Omit<WebhookSummary, 'streamerId'> {
+  streamerId: string;
+  active: boolean;
+  pushActive: boolean;
+}
+
+export interface WebhookStats {
+  totalRegistrations: number;
+  totalDeliveries: number;
+  totalRejections: number;
+  registrations: WebhookSummary[];
+}
+
+export interface CleanupResult {
+  removed: WebhookSummary[];
+  prunedDeliveryIds: number;
+}
+
+function summary(registration: WebhookRegistration): WebhookSummary {
+  const { streamerId, url, createdAt, rotatedAt, lastDeliveryAt, deliveries, rejections } = registration;
+  return { streamerId, webhookUrl: url, createdAt, rotatedAt, lastDeliveryAt, deliveries, rejections };
+}
+
+/** Registration management behind the admin routes and the leader's daily cleanup. */
+@Injectable()
+export class WebhookRegistrations {
+  private readonly logger = new Logger('DA Webhooks');
+  private readonly inactiveMs: number;
+  private readonly endpoint: string;
+
+  constructor(
+    private readonly registrations: WebhookRegistrationsRepository,
+    private readonly streamers: StreamersRepository,
+    private readonly cipher: TokenCipher,
+    private readonly scheduler: DonationAlertsScheduler,
+    private readonly clock: Clock,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.inactiveMs = config.get('webhooks.inactiveDays', { infer: true }) * DAY_MS;
+    this.endpoint = `${config.get('app.publicUrl', { infer: true })}${WEBHOOK_PATH}`;
+  }
+
+  /** Creates the registration or rotates its secret: the previous secret stops working at once. */
+  async register(streamerId: string, webhookUrl: string): Promise<RegisteredWebhook> {
+    await this.requireStreamer(streamerId);
+    const secret = generateWebhookSecret();
+    const { registration, created } = await this.registrations.save(
+      streamerId,
+      webhookUrl,
+      this.cipher.encrypt(secret, WEBHOOK_SECRET_CONTEXT),
+      this.clock.now(),
+    );
+    this.logger.log(`[DA Webhooks] Registered webhook for streamer ${streamerId}: ${webhookUrl}`);
+    return {
+      streamerId,
+      webhookUrl,
+      secret,
+      createdAt: registration.createdAt,
+      rotated: !created,
+      endpoint: this.endpoint,
+    };
+  }
+
+  async unregister(streamerId: string): Promise<void> {
+    if (!(await this.registrations.remove(streamerId))) {
+      throw new NotFoundException(`Streamer ${streamerId} has no webhook registration`);
+    }
+    this.logger.log(`[DA Webhooks] Removed webhook for streamer ${streamerId}`);
+  }
+
+  async status(streamerId: string): Promise<WebhookStatus> {
+    const registration = await this.registrations.find(streamerId);
+    if (!registration) {
+      throw new NotFoundException(`Streamer ${streamerId} has no webhook registration`);
+    }
+    const lastActivity = registration.lastDeliveryAt ?? registration.createdAt;
+    return {
+      ...summary(registration),
+      active: lastActivity >= this.clock.now() - this.inactiveMs,
+      pushActive: await this.scheduler.isPushActive(streamerId),
+    };
+  }
+
+  async stats(): Promise<WebhookStats> {
+    const registrations = (await this.registrations.list()).map(summary);
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    return {
+      totalRegistrations: registrations.length,
+      totalDeliveries: sum(registrations.map(({ deliveries }) => deliveries)),
+      totalRejections: sum(registrations.flatMap(({ rejections }) => Object.values(rejections))),
+      registrations,
+    };
+  }
+
+  /** Removes registrations without a delivery for WEBHOOK_INACTIVE_DAYS, and forgets day-old delivery ids. */
+  async cleanup(): Promise<CleanupResult> {
+    const now = this.clock.now();
+    const removed = (await this.registrations.removeInactiveSince(now - this.inactiveMs)).map(summary);
+    const prunedDeliveryIds = await this.registrations.pruneDeliveries(now - DELIVERY_IDS_KEPT_MS);
+    if (removed.length > 0) {
+      this.logger.log(
+        `[DA Webhooks] Removed ${removed.length} inactive webhook(s): ${removed.map((r) => r.streamerId).join(', ')}`,
+      );
+    }
+    return { removed, prunedDeliveryIds };
+  }
+
+  private async requireStreamer(streamerId: string): Promise<void> {
+    if (!(await this.streamers.findById(streamerId))) {
+      throw new NotFoundException(`Unknown streamer ${streamerId}`);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { DonationsModule } from '../donations/donations.module';
+import { SchedulerModule } from '../scheduler/scheduler.module';
+import { StreamersModule } from '../streamers/streamers.module';
+import { TypeOrmWebhookRegistrationsRepository } from './typeorm-webhook-registrations.repository';
+import { WebhookController } from './webhook.controller';
+import { WebhookIntake } from './webhook-intake.service';
+import { WebhookRateLimiter } from './webhook-rate-limiter';
+import { WebhookRegistrationsRepository } from './webhook-registrations.repository';
+import { WebhookRegistrations } from './webhook-registrations.service';
+import { WebhookSecrets } from './webhook-secrets';
+import { WebhooksAdminController } from './webhooks-admin.controller';
+
+@Module({
+  imports: [DonationsModule, SchedulerModule, StreamersModule],
+  controllers: [WebhookController, WebhooksAdminController],
+  providers: [
+    { provide: WebhookRegistrationsRepository, useClass: TypeOrmWebhookRegistrationsRepository },
+    WebhookSecrets,
+    WebhookRateLimiter,
+    WebhookIntake,
+    WebhookRegistrations,
+  ],
+  exports: [WebhookRegistrations],
+})
+export class WebhooksModule {}

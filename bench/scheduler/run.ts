@@ -18,6 +18,7 @@ import { DonationAlertsScheduler } from '../../src/scheduler/donation-alerts-sch
 import { FakeDonationAlerts } from '../../test/fakes/fake-donationalerts';
 import { BASE_TEST_ENV } from '../../test/support/app';
 import { createTestDatabase, type TestDatabase } from '../../test/support/databases';
+import { clearRedisPrefix } from '../../test/support/redis';
 import { donationAlertsEnv } from '../../test/support/donation-alerts';
 import { uniqueName } from '../../test/support/services';
 import { runBaseline, type BaselineResult } from './baseline';
@@ -165,23 +166,6 @@ function feedDonations(
     addedAt.set(String(donation.id), Date.now());
   }, everyMs);
   return { addedAt, stop: () => clearInterval(timer) };
-}
-
-/** Deletes the run's keys from a Redis the benchmark shares with others. */
-async function clearPrefix(url: string, prefix: string): Promise<void> {
-  const client = new Redis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) {
-        await client.del(...keys);
-      }
-    } while (cursor !== '0');
-  } finally {
-    client.disconnect();
-  }
 }
 
 async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -528,7 +512,7 @@ async function main(): Promise<void> {
     await fake?.close();
     await database?.drop().catch((error: Error) => console.error(`dropping the schema: ${error.message}`));
     if (!redis.isPrivate) {
-      await clearPrefix(redis.url, keyPrefix);
+      await clearRedisPrefix(keyPrefix, redis.url);
     }
     await redis.stop();
   }

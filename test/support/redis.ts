@@ -21,8 +21,8 @@ export function openRedis(config: RedisConfig = testRedisConfig()): Promise<Redi
 }
 
 /** Deletes every key under the prefix. */
-export async function clearRedisPrefix(prefix: string): Promise<void> {
-  const client = new Redis(TEST_REDIS_URL);
+export async function clearRedisPrefix(prefix: string, url = TEST_REDIS_URL): Promise<void> {
+  const client = new Redis(url);
   try {
     let cursor = '0';
     do {

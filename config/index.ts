@@ -11,6 +11,7 @@ import { twitchNamespace, type TwitchConfig } from './twitch.config';
 import { donationAlertsNamespace, type DonationAlertsConfig } from './donation-alerts.config';
 import { schedulerNamespace, type SchedulerConfig } from './scheduler.config';
 import { webhooksNamespace, type WebhooksConfig } from './webhooks.config';
+import { overlayNamespace, type OverlayConfig } from './overlay.config';
 
 export type { Environment } from './config-namespace';
 export type {
@@ -19,6 +20,7 @@ export type {
   DatabaseConfig,
   DonationAlertsConfig,
   LeaderConfig,
+  OverlayConfig,
   RedisConfig,
   SchedulerConfig,
   SecurityConfig,
@@ -37,6 +39,7 @@ export interface AllConfig {
   donationAlerts: DonationAlertsConfig;
   scheduler: SchedulerConfig;
   webhooks: WebhooksConfig;
+  overlay: OverlayConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -52,6 +55,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   donationAlertsNamespace,
   schedulerNamespace,
   webhooksNamespace,
+  overlayNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

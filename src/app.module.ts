@@ -16,6 +16,7 @@ import { AuthModule } from './auth/auth.module';
 import { JobsModule } from './jobs/jobs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { OAuthModule } from './oauth/oauth.module';
+import { OverlayModule } from './overlay/overlay.module';
 import { SecurityModule } from './security/security.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
 
@@ -42,6 +43,7 @@ export class AppModule {
         AuthModule,
         SchedulerModule,
         WebhooksModule,
+        OverlayModule,
         JobsModule,
       ],
     };

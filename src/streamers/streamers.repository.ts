@@ -29,6 +29,9 @@ export interface TwitchIdentity {
 export abstract class StreamersRepository {
   abstract create(streamer: NewStreamer): Promise<StreamerEntity>;
   abstract findById(id: string): Promise<StreamerEntity | null>;
+  abstract findByOverlayToken(token: string): Promise<StreamerEntity | null>;
+  /** Gives the streamer a fresh overlay token and returns it; the old one stops matching at once. */
+  abstract rotateOverlayToken(id: string): Promise<string>;
   /**
    * The streamer with this Twitch id, created on first login (with a fresh overlay token) and otherwise updated
    * with the current identity and made active again. Safe against two logins racing.

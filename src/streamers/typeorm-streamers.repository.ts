@@ -73,6 +73,18 @@ export class TypeOrmStreamersRepository extends StreamersRepository {
     return this.dataSource.getRepository(StreamerEntity).findOneBy({ id });
   }
 
+  findByOverlayToken(token: string): Promise<StreamerEntity | null> {
+    return this.dataSource.getRepository(StreamerEntity).findOneBy({ overlayToken: token });
+  }
+
+  async rotateOverlayToken(id: string): Promise<string> {
+    const token = newOverlayToken();
+    await this.dataSource
+      .getRepository(StreamerEntity)
+      .update({ id }, { overlayToken: token, updatedAt: this.clock.now() });
+    return token;
+  }
+
   async upsertFromTwitch(identity: TwitchIdentity): Promise<StreamerEntity> {
     const now = this.clock.now();
     const [row] = await queryRows<{ id: string }>(this.dataSource, this.upsertSql, [

@@ -1,0 +1,25 @@
+import { Controller, NotFoundException, Param, Post } from '@nestjs/common';
+import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminOnly } from '../common/admin/admin-only.decorator';
+import { StreamersRepository } from '../streamers/streamers.repository';
+import { TestAlerts } from './test-alerts.service';
+
+@ApiTags('admin')
+@AdminOnly()
+@Controller('api/admin/streamers')
+export class AdminOverlayController {
+  constructor(
+    private readonly streamers: StreamersRepository,
+    private readonly testAlerts: TestAlerts,
+  ) {}
+
+  @Post(':streamerId/test-alert')
+  @ApiOperation({ summary: "Shows a test alert on a streamer's overlay" })
+  @ApiNotFoundResponse({ description: 'No such streamer' })
+  async testAlert(@Param('streamerId') streamerId: string): Promise<{ donationId: string }> {
+    if (!(await this.streamers.findById(streamerId))) {
+      throw new NotFoundException('Unknown streamer');
+    }
+    return { donationId: await this.testAlerts.send(streamerId) };
+  }
+}

@@ -1,0 +1,72 @@
+import { Clock } from '../../libs/clock';
+import { MemoryOverlayEventLog } from './memory-overlay-event-log';
+import { compareEventIds, type NewOverlayEvent, type OverlayEvent } from './overlay-event';
+
+class FakeClock extends Clock {
+  time = 1_000_000;
+  now(): number {
+    return this.time;
+  }
+}
+
+function alert(amount: string): NewOverlayEvent {
+  return {
+    type: 'donation',
+    data: { donationId: amount, donorName: null, amount, currency: 'RUB', message: null, createdAt: 0 },
+  };
+}
+
+describe(MemoryOverlayEventLog.name, () => {
+  let clock: FakeClock;
+  let sut: MemoryOverlayEventLog;
+
+  beforeEach(() => {
+    clock = new FakeClock();
+    sut = new MemoryOverlayEventLog(
+      { historySize: 3, historyMaxAgeMs: 1000, heartbeatMs: 15_000, alertDurationMs: 8000 },
+      clock,
+    );
+  });
+
+  it('gives each streamer increasing ids and replays what follows an id', async () => {
+    const first = await sut.append('a', alert('1'));
+    await sut.append('b', alert('x'));
+    const second = await sut.append('a', alert('2'));
+    expect([first.id, second.id]).toEqual(['1', '2']);
+    await expect(sut.since('a', first.id)).resolves.toEqual([second]);
+    await expect(sut.since('a', second.id)).resolves.toEqual([]);
+  });
+
+  it('answers reset for an id trimmed by count, by age, or never issued', async () => {
+    const first = await sut.append('a', alert('1'));
+    for (const amount of ['2', '3', '4']) {
+      await sut.append('a', alert(amount));
+    }
+    await expect(sut.since('a', first.id)).resolves.toBe('reset');
+    await expect(sut.since('a', '99')).resolves.toBe('reset');
+    const kept = await sut.append('a', alert('5'));
+    clock.time += 1001;
+    await expect(sut.since('a', kept.id)).resolves.toBe('reset');
+  });
+
+  it("delivers live events to the streamer's listeners only, until they unsubscribe", async () => {
+    const seen: OverlayEvent[] = [];
+    const unsubscribe = await sut.subscribe('a', (event) => seen.push(event));
+    await sut.append('b', alert('x'));
+    const delivered = await sut.append('a', alert('1'));
+    expect(sut.stats()).toEqual({ listeners: 1, streamers: 1 });
+    unsubscribe();
+    await sut.append('a', alert('2'));
+    expect(seen).toEqual([delivered]);
+    expect(sut.stats()).toEqual({ listeners: 0, streamers: 0 });
+  });
+});
+
+describe(compareEventIds.name, () => {
+  it('orders Redis Stream ids and counters numerically', () => {
+    expect(compareEventIds('1700000000000-10', '1700000000000-9')).toBe(1);
+    expect(compareEventIds('1699999999999-99', '1700000000000-0')).toBe(-1);
+    expect(compareEventIds('10', '9')).toBe(1);
+    expect(compareEventIds('5-1', '5-1')).toBe(0);
+  });
+});

@@ -1,0 +1,146 @@
+import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Response } from 'express';
+import type { AllConfig } from '../../config';
+import { EventBus, type Unsubscribe } from '../../libs/event-bus';
+import { compareEventIds, isEventId, type OverlayEvent } from './overlay-event';
+import { OverlayEventLog } from './overlay-event-log';
+
+export const OverlayTopics = {
+  /** Payload: { streamerId }. Every instance closes that streamer's open streams; the token is not sent. */
+  tokenRotated: 'overlay.token-rotated',
+} as const;
+
+export interface TokenRotated {
+  streamerId: string;
+}
+
+const RECONNECT_DELAY_MS = 3000;
+
+function eventFrame(event: OverlayEvent): string {
+  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+}
+
+/** An empty `id` clears the page's last event id, so a reconnect after a reset does not reset again. */
+const RESET_FRAME = 'id: \nevent: reset\ndata: {}\n\n';
+const HEARTBEAT_FRAME = ':\n\n';
+
+/**
+ * The open SSE streams of this instance: replay after `Last-Event-ID`, then live events without gaps or
+ * duplicates, heartbeats, and closing on token rotation (any instance) or shutdown.
+ */
+@Injectable()
+export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger(OverlayStreams.name);
+  private readonly byStreamer = new Map<string, Set<() => void>>();
+  private readonly heartbeatMs: number;
+  private unsubscribeBus?: Unsubscribe;
+
+  constructor(
+    private readonly log: OverlayEventLog,
+    private readonly bus: EventBus,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.heartbeatMs = config.get('overlay.heartbeatMs', { infer: true });
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.unsubscribeBus = await this.bus.subscribe<TokenRotated>(OverlayTopics.tokenRotated, ({ payload }) =>
+      this.closeStreamsOf(payload.streamerId),
+    );
+  }
+
+  /** Ends every stream so clients reconnect to another instance instead of holding the shutdown open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.unsubscribeBus?.();
+    for (const streamerId of [...this.byStreamer.keys()]) {
+      this.closeStreamsOf(streamerId);
+    }
+  }
+
+  openStreams(): number {
+    let count = 0;
+    for (const streams of this.byStreamer.values()) {
+      count += streams.size;
+    }
+    return count;
+  }
+
+  async serve(streamerId: string, lastEventId: string | undefined, res: Response): Promise<void> {
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write(`retry: ${RECONNECT_DELAY_MS}\n\n`);
+
+    let closed = false;
+    let buffered: OverlayEvent[] | null = [];
+    let lastWritten = lastEventId !== undefined && isEventId(lastEventId) ? lastEventId : undefined;
+    const send = (event: OverlayEvent): void => {
+      if (closed || (lastWritten !== undefined && compareEventIds(event.id, lastWritten) <= 0)) {
+        return;
+      }
+      lastWritten = event.id;
+      res.write(eventFrame(event));
+    };
+
+    let unsubscribe: (() => void) | undefined;
+    let heartbeat: NodeJS.Timeout | undefined;
+    const streams = this.byStreamer.get(streamerId) ?? new Set();
+    this.byStreamer.set(streamerId, streams);
+    const close = (): void => {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      clearInterval(heartbeat);
+      unsubscribe?.();
+      streams.delete(close);
+      if (streams.size === 0 && this.byStreamer.get(streamerId) === streams) {
+        this.byStreamer.delete(streamerId);
+      }
+      if (!res.writableEnded) {
+        res.end();
+      }
+    };
+    streams.add(close);
+    res.on('close', close);
+
+    try {
+      // Subscribe before reading the history, so nothing appended in between is lost; the buffer is drained after.
+      const stop = await this.log.subscribe(streamerId, (event) =>
+        buffered ? buffered.push(event) : send(event),
+      );
+      if (closed) {
+        stop();
+        return;
+      }
+      unsubscribe = stop;
+      heartbeat = setInterval(() => res.write(HEARTBEAT_FRAME), this.heartbeatMs);
+      if (lastEventId !== undefined) {
+        const missed = lastWritten === undefined ? 'reset' : await this.log.since(streamerId, lastWritten);
+        if (missed === 'reset') {
+          lastWritten = undefined;
+          res.write(RESET_FRAME);
+        } else {
+          missed.forEach(send);
+        }
+      }
+      const pending = buffered;
+      buffered = null;
+      pending.forEach(send);
+    } catch (error) {
+      this.logger.warn(`Overlay stream of streamer ${streamerId} failed: ${(error as Error).message}`);
+      close();
+    }
+  }
+
+  private closeStreamsOf(streamerId: string): void {
+    for (const close of [...(this.byStreamer.get(streamerId) ?? [])]) {
+      close();
+    }
+  }
+}

@@ -35,44 +35,23 @@ export class SessionService {
   start(res: Response, streamerId: string): void {
     const expiresAt = this.clock.now() + this.ttlMs;
     const payload = `v1.${streamerId}.${expiresAt}`;
-    res.append(
-      'Set-Cookie',
-      serializeCookie(SESSION_COOKIE, `${payload}.${this.sign(payload)}`, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: this.secure,
-        path: '/',
-        maxAge: Math.floor(this.ttlMs / 1000),
-      }),
+    this.setCookie(
+      res,
+      SESSION_COOKIE,
+      `${payload}.${this.sign(payload)}`,
+      '/',
+      Math.floor(this.ttlMs / 1000),
     );
   }
 
   end(res: Response): void {
-    res.append(
-      'Set-Cookie',
-      serializeCookie(SESSION_COOKIE, '', {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: this.secure,
-        path: '/',
-        maxAge: 0,
-      }),
-    );
+    this.setCookie(res, SESSION_COOKIE, '', '/', 0);
   }
 
   /** Gives the browser a fresh random login binding (cookie) and returns it, to be kept with the OAuth state. */
   bindLogin(res: Response): string {
     const binding = randomBytes(18).toString('base64url');
-    res.append(
-      'Set-Cookie',
-      serializeCookie(LOGIN_BINDING_COOKIE, binding, {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: this.secure,
-        path: '/auth',
-        maxAge: LOGIN_BINDING_MAX_AGE_S,
-      }),
-    );
+    this.setCookie(res, LOGIN_BINDING_COOKIE, binding, '/auth', LOGIN_BINDING_MAX_AGE_S);
     return binding;
   }
 
@@ -81,16 +60,7 @@ export class SessionService {
   }
 
   clearLoginBinding(res: Response): void {
-    res.append(
-      'Set-Cookie',
-      serializeCookie(LOGIN_BINDING_COOKIE, '', {
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: this.secure,
-        path: '/auth',
-        maxAge: 0,
-      }),
-    );
+    this.setCookie(res, LOGIN_BINDING_COOKIE, '', '/auth', 0);
   }
 
   /** The streamer id of a valid, unexpired session cookie, else null. */
@@ -107,6 +77,20 @@ export class SessionService {
       return null;
     }
     return Number(expiresAt) > this.clock.now() ? streamerId : null;
+  }
+
+  /** Every cookie of ours: HttpOnly, SameSite=Lax, Secure when the service is published over https. */
+  private setCookie(res: Response, name: string, value: string, path: string, maxAgeSeconds: number): void {
+    res.append(
+      'Set-Cookie',
+      serializeCookie(name, value, {
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: this.secure,
+        path,
+        maxAge: maxAgeSeconds,
+      }),
+    );
   }
 
   private sign(payload: string): string {

@@ -3,21 +3,19 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig, DonationAlertsConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { OutboundHttpError, requestJson } from '../common/outbound/http-json';
-import { RefreshRejectedError } from '../oauth/oauth-errors';
 import type { TokenSet } from '../oauth/oauth-credentials.repository';
-import type { TokenRefresher } from '../oauth/token-refresher';
+import {
+  requestRefreshGrant,
+  tokenSetFrom,
+  type OAuthTokenResponse,
+  type TokenRefresher,
+} from '../oauth/token-refresher';
 
 export interface DonationAlertsUser {
   id: number;
   code: string;
   name: string;
   avatar?: string;
-}
-
-interface DonationAlertsTokenResponse {
-  access_token: string;
-  refresh_token?: string;
-  expires_in?: number;
 }
 
 /** DonationAlerts' OAuth2 (authorization code) and the account behind a token. */
@@ -51,7 +49,7 @@ export class DonationAlertsOAuthClient implements TokenRefresher {
 
   async exchangeCode(code: string, redirectUri: string): Promise<TokenSet> {
     return this.toTokenSet(
-      await requestJson<DonationAlertsTokenResponse>(`${this.settings.baseUrl}/oauth/token`, {
+      await requestJson<OAuthTokenResponse>(`${this.settings.baseUrl}/oauth/token`, {
         form: {
           grant_type: 'authorization_code',
           client_id: this.settings.clientId ?? '',
@@ -64,24 +62,13 @@ export class DonationAlertsOAuthClient implements TokenRefresher {
   }
 
   async refresh(refreshToken: string): Promise<TokenSet> {
-    try {
-      return this.toTokenSet(
-        await requestJson<DonationAlertsTokenResponse>(`${this.settings.baseUrl}/oauth/token`, {
-          form: {
-            grant_type: 'refresh_token',
-            client_id: this.settings.clientId ?? '',
-            client_secret: this.settings.clientSecret ?? '',
-            refresh_token: refreshToken,
-            scope: this.settings.scopes.join(' '),
-          },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof OutboundHttpError && (error.status === 400 || error.status === 401)) {
-        throw new RefreshRejectedError('donationalerts', error.message);
-      }
-      throw error;
-    }
+    const answer = await requestRefreshGrant('donationalerts', `${this.settings.baseUrl}/oauth/token`, {
+      client_id: this.settings.clientId ?? '',
+      client_secret: this.settings.clientSecret ?? '',
+      refresh_token: refreshToken,
+      scope: this.settings.scopes.join(' '),
+    });
+    return this.toTokenSet(answer);
   }
 
   async currentUser(accessToken: string): Promise<DonationAlertsUser> {
@@ -97,12 +84,7 @@ export class DonationAlertsOAuthClient implements TokenRefresher {
     return answer.data;
   }
 
-  private toTokenSet(answer: DonationAlertsTokenResponse): TokenSet {
-    return {
-      accessToken: answer.access_token,
-      refreshToken: answer.refresh_token ?? null,
-      expiresAt: answer.expires_in ? this.clock.now() + answer.expires_in * 1000 : null,
-      scopes: this.settings.scopes,
-    };
+  private toTokenSet(answer: OAuthTokenResponse): TokenSet {
+    return tokenSetFrom(answer, this.clock.now(), this.settings.scopes);
   }
 }

@@ -190,11 +190,15 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     return pushActiveUntil !== null && pushActiveUntil > this.clock.now();
   }
 
-  async isScheduled(streamerId: string): Promise<boolean> {
-    return (await this.schedule.all()).some((entry) => entry.streamerId === streamerId);
+  isScheduled(streamerId: string): Promise<boolean> {
+    return this.schedule.has(streamerId);
   }
 
-  /** Everything the stats route shows, from one read of the schedule and one batched read of the states. */
+  /** The ids of every scheduled streamer, without their state. */
+  async scheduledIds(): Promise<string[]> {
+    return (await this.schedule.all()).map(({ streamerId }) => streamerId);
+  }
+
   async snapshot(): Promise<{
     entries: Array<{ streamerId: string; dueAt: number; state: PollState }>;
     now: number;

@@ -20,6 +20,7 @@ export abstract class PollSchedule {
    */
   abstract claimDue(now: number, limit: number, holdMs: number): Promise<ScheduledStreamer[]>;
   abstract all(): Promise<ScheduledStreamer[]>;
+  abstract has(streamerId: string): Promise<boolean>;
   abstract size(): Promise<number>;
 }
 
@@ -61,6 +62,10 @@ export class RedisPollSchedule extends PollSchedule {
 
   async all(): Promise<ScheduledStreamer[]> {
     return pairs(await this.redis.client!.zrange(this.key, 0, -1, 'WITHSCORES'));
+  }
+
+  async has(streamerId: string): Promise<boolean> {
+    return (await this.redis.client!.zscore(this.key, streamerId)) !== null;
   }
 
   size(): Promise<number> {
@@ -111,6 +116,10 @@ export class MemoryPollSchedule extends PollSchedule {
     return Promise.resolve(
       [...this.due].map(([streamerId, dueAt]) => ({ streamerId, dueAt })).sort((a, b) => a.dueAt - b.dueAt),
     );
+  }
+
+  has(streamerId: string): Promise<boolean> {
+    return Promise.resolve(this.due.has(streamerId));
   }
 
   size(): Promise<number> {

@@ -42,7 +42,7 @@ export class SchedulerMembership {
   /** Adds every streamer with a working DonationAlerts connection and drops the rest (run by the leader). */
   async reconcile(): Promise<{ added: number; removed: number }> {
     const connected = new Set(await this.credentials.listActiveStreamerIds('donationalerts'));
-    const scheduled = (await this.scheduler.snapshot()).entries.map(({ streamerId }) => streamerId);
+    const scheduled = await this.scheduler.scheduledIds();
     let removed = 0;
     for (const streamerId of scheduled.filter((id) => !connected.has(id))) {
       await this.scheduler.remove(streamerId, 'no working DonationAlerts connection');

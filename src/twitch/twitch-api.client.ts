@@ -3,9 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig, TwitchConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { OutboundHttpError, requestJson } from '../common/outbound/http-json';
-import { RefreshRejectedError } from '../oauth/oauth-errors';
 import type { TokenSet } from '../oauth/oauth-credentials.repository';
-import type { TokenRefresher } from '../oauth/token-refresher';
+import {
+  requestRefreshGrant,
+  tokenSetFrom,
+  type OAuthTokenResponse,
+  type TokenRefresher,
+} from '../oauth/token-refresher';
 
 export interface TwitchUser {
   id: string;
@@ -22,13 +26,6 @@ export interface TwitchTokenInfo {
   expires_in: number;
 }
 
-interface TwitchTokenResponse {
-  access_token: string;
-  refresh_token?: string;
-  expires_in?: number;
-  scope?: string[];
-}
-
 /** Twitch's id host (token refresh and validation) and Helix, at the configured base URLs. */
 @Injectable()
 export class TwitchApiClient implements TokenRefresher {
@@ -43,22 +40,12 @@ export class TwitchApiClient implements TokenRefresher {
   }
 
   async refresh(refreshToken: string): Promise<TokenSet> {
-    try {
-      const answer = await requestJson<TwitchTokenResponse>(`${this.settings.authBaseUrl}/oauth2/token`, {
-        form: {
-          grant_type: 'refresh_token',
-          refresh_token: refreshToken,
-          client_id: this.settings.clientId ?? '',
-          client_secret: this.settings.clientSecret ?? '',
-        },
-      });
-      return this.toTokenSet(answer);
-    } catch (error) {
-      if (error instanceof OutboundHttpError && (error.status === 400 || error.status === 401)) {
-        throw new RefreshRejectedError('twitch', error.message);
-      }
-      throw error;
-    }
+    const answer = await requestRefreshGrant('twitch', `${this.settings.authBaseUrl}/oauth2/token`, {
+      refresh_token: refreshToken,
+      client_id: this.settings.clientId ?? '',
+      client_secret: this.settings.clientSecret ?? '',
+    });
+    return this.toTokenSet(answer);
   }
 
   /** GET /oauth2/validate; a rejected token surfaces as OutboundHttpError with status 401. */
@@ -79,12 +66,7 @@ export class TwitchApiClient implements TokenRefresher {
     return user;
   }
 
-  toTokenSet(answer: TwitchTokenResponse): TokenSet {
-    return {
-      accessToken: answer.access_token,
-      refreshToken: answer.refresh_token ?? null,
-      expiresAt: answer.expires_in ? this.clock.now() + answer.expires_in * 1000 : null,
-      scopes: answer.scope,
-    };
+  toTokenSet(answer: OAuthTokenResponse): TokenSet {
+    return tokenSetFrom(answer, this.clock.now());
   }
 }

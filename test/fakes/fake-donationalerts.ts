@@ -1,15 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   credentialsOf,
-  FakeHttpServer,
   jsonReply,
   neverAnswer,
   redirectReply,
   type FakeReply,
   type FakeRequest,
-  type RecordedRequest,
 } from './fake-http-server';
-import { OAuthTokenStore, type AccessTokenInfo, type OAuthTokenPair } from './oauth-tokens';
+import { FakeOAuthProvider } from './fake-oauth-provider';
+import { type AccessTokenInfo, type OAuthTokenPair } from './oauth-tokens';
 import { SlidingWindowLog } from './sliding-window-log';
 
 export interface FakeDonationAlertsOptions {
@@ -143,12 +142,7 @@ const INVALID_GRANT =
   'was issued to another client.';
 
 /** DonationAlerts' OAuth server (`/oauth/*`) and API (`/api/v1/*`, Laravel Passport style) on one server. */
-export class FakeDonationAlerts {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** Delay before every `POST /oauth/token` answer, so concurrent refreshes really overlap. */
-  tokenLatencyMs = 0;
-  accessTokenTtlSeconds: number;
+export class FakeDonationAlerts extends FakeOAuthProvider<number> {
   readonly authorizeRequests: DonationAlertsAuthorizeRequest[] = [];
   /** Delay before every `/api/v1/*` answer, refusals included. */
   latencyMs: number;
@@ -163,13 +157,7 @@ export class FakeDonationAlerts {
   /** Stamps `created_at` on donations added without one; follows `clock` unless set. */
   now: () => number;
 
-  private readonly http = new FakeHttpServer();
-  private readonly tokens = new OAuthTokenStore<number>({
-    accessTokenTtlSeconds: () => this.accessTokenTtlSeconds,
-    tokenBytes: 32,
-  });
   private readonly users = new Map<number, DonationAlertsUser>();
-  private readonly redirectUris?: string[];
   private nextConsent?: { deny: true } | { deny: false; userId: number };
   private readonly rateWindow = new SlidingWindowLog();
   private rateRefusals = 0;
@@ -182,10 +170,13 @@ export class FakeDonationAlerts {
   private readonly callTimes = new Map<string, Map<number, number[]>>();
 
   private constructor(options: FakeDonationAlertsOptions) {
-    this.clientId = options.clientId ?? '1234';
-    this.clientSecret = options.clientSecret ?? 'fake-donationalerts-client-secret';
-    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 631_152_000;
-    this.redirectUris = options.redirectUris;
+    super({
+      clientId: options.clientId ?? '1234',
+      clientSecret: options.clientSecret ?? 'fake-donationalerts-client-secret',
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 631_152_000,
+      redirectUris: options.redirectUris,
+      tokenBytes: 32,
+    });
     this.latencyMs = options.latencyMs ?? 0;
     this.appRateLimit = options.appRateLimit ?? 60;
     this.rateWindowMs = options.rateWindowMs ?? 60_000;
@@ -204,10 +195,6 @@ export class FakeDonationAlerts {
     const fake = new FakeDonationAlerts(options);
     await fake.http.listen();
     return fake;
-  }
-
-  get baseUrl(): string {
-    return this.http.baseUrl;
   }
 
   /** Request counts per endpoint (token calls split by grant type), including injected faults. */
@@ -239,15 +226,6 @@ export class FakeDonationAlerts {
   /** The `clock` time of each request `donationCallsOf()` counts, oldest first. */
   donationCallTimesOf(userId: number): number[] {
     return [...(this.callTimes.get(DONATIONS_PATH)?.get(userId) ?? [])];
-  }
-
-  /** Every request received, oldest first. */
-  get requests(): readonly RecordedRequest[] {
-    return this.http.requests;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 
   addUser(input: DonationAlertsUserInput): DonationAlertsUser {
@@ -310,37 +288,6 @@ export class FakeDonationAlerts {
         userId: options.userId,
       });
     }
-  }
-
-  /** The next `times` requests to `method path` get `reply` instead (e.g. a 500 or a 429). */
-  failNext(method: 'GET' | 'POST', path: string, reply: FakeReply, times = 1): void {
-    this.http.failNext(method, path, reply, times);
-  }
-
-  /** Further use of the token answers 401; its refresh token keeps working. */
-  expireAccessToken(token: string): void {
-    if (!this.tokens.expireAccessToken(token)) {
-      throw new Error(`FakeDonationAlerts never issued access token ${token}`);
-    }
-  }
-
-  expireAllAccessTokens(): void {
-    this.tokens.expireAllAccessTokens();
-  }
-
-  /** Every refresh token of the user stops working (refresh → 400 invalid_grant). */
-  revokeRefreshTokens(userId: number): void {
-    this.tokens.revokeRefreshTokens(userId);
-  }
-
-  /** The pair most recently issued to the user (working or not), or undefined when none was. */
-  tokensOf(userId: number): { accessToken: string; refreshToken: string } | undefined {
-    return this.tokens.tokensOf(userId);
-  }
-
-  /** Every access token ever issued, oldest first. */
-  issuedAccessTokens(): string[] {
-    return this.tokens.issuedAccessTokens();
   }
 
   /**
@@ -451,7 +398,7 @@ export class FakeDonationAlerts {
       );
     }
     const redirectUri = params.redirect_uri ?? '';
-    if (!URL.canParse(redirectUri) || (this.redirectUris && !this.redirectUris.includes(redirectUri))) {
+    if (!this.redirectUriAllowed(redirectUri)) {
       return jsonReply(401, oauthError('invalid_client', 'Client authentication failed'));
     }
     const scopes = (params.scope ?? '').split(' ').filter((name) => name !== '');

@@ -1,13 +1,12 @@
 import {
   credentialsOf,
-  FakeHttpServer,
   jsonReply,
   redirectReply,
   type FakeReply,
   type FakeRequest,
-  type RecordedRequest,
 } from './fake-http-server';
-import { OAuthTokenStore, type OAuthTokenPair } from './oauth-tokens';
+import { FakeOAuthProvider } from './fake-oauth-provider';
+import { type OAuthTokenPair } from './oauth-tokens';
 
 export interface FakeTwitchOptions {
   clientId?: string;
@@ -64,27 +63,19 @@ const TOKEN_PATH = '/oauth2/token';
  * Twitch's id host (`/oauth2/*`) and API host (`/helix/*`) on one local server: the app points both
  * TWITCH_AUTH_BASE_URL and TWITCH_API_BASE_URL at `baseUrl`.
  */
-export class FakeTwitch {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** Delay before every `POST /oauth2/token` answer, so concurrent refreshes really overlap. */
-  tokenLatencyMs = 0;
-  accessTokenTtlSeconds: number;
+export class FakeTwitch extends FakeOAuthProvider<string> {
   readonly authorizeRequests: TwitchAuthorizeRequest[] = [];
 
-  private readonly http = new FakeHttpServer();
-  private readonly tokens = new OAuthTokenStore<string>({
-    accessTokenTtlSeconds: () => this.accessTokenTtlSeconds,
-  });
   private readonly users = new Map<string, TwitchUser>();
-  private readonly redirectUris?: string[];
   private nextConsent?: { deny: true } | { deny: false; userId: string };
 
   private constructor(options: FakeTwitchOptions) {
-    this.clientId = options.clientId ?? 'fake-twitch-client-id';
-    this.clientSecret = options.clientSecret ?? 'fake-twitch-client-secret';
-    this.accessTokenTtlSeconds = options.accessTokenTtlSeconds ?? 14_400;
-    this.redirectUris = options.redirectUris;
+    super({
+      clientId: options.clientId ?? 'fake-twitch-client-id',
+      clientSecret: options.clientSecret ?? 'fake-twitch-client-secret',
+      accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? 14_400,
+      redirectUris: options.redirectUris,
+    });
     this.http
       .get('/oauth2/authorize', (request) => this.authorize(request))
       .post(TOKEN_PATH, (request) => this.token(request))
@@ -99,10 +90,6 @@ export class FakeTwitch {
     return fake;
   }
 
-  get baseUrl(): string {
-    return this.http.baseUrl;
-  }
-
   /** Request counts per endpoint (token calls split by grant type), including injected faults. */
   get calls(): TwitchCalls {
     return {
@@ -113,15 +100,6 @@ export class FakeTwitch {
       users: this.http.count('GET', '/helix/users'),
       revoke: this.http.count('POST', '/oauth2/revoke'),
     };
-  }
-
-  /** Every request received, oldest first. */
-  get requests(): readonly RecordedRequest[] {
-    return this.http.requests;
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
   }
 
   addUser(input: TwitchUserInput): TwitchUser {
@@ -152,37 +130,6 @@ export class FakeTwitch {
   /** The next authorize redirects back with `error=access_denied`, as when the user clicks Cancel. */
   denyNextAuthorization(): void {
     this.nextConsent = { deny: true };
-  }
-
-  /** The next `times` requests to `method path` get `reply` instead (e.g. a 500 or a 429). */
-  failNext(method: 'GET' | 'POST', path: string, reply: FakeReply, times = 1): void {
-    this.http.failNext(method, path, reply, times);
-  }
-
-  /** Further use of the token answers 401; its refresh token keeps working. */
-  expireAccessToken(token: string): void {
-    if (!this.tokens.expireAccessToken(token)) {
-      throw new Error(`FakeTwitch never issued access token ${token}`);
-    }
-  }
-
-  expireAllAccessTokens(): void {
-    this.tokens.expireAllAccessTokens();
-  }
-
-  /** Every refresh token of the user stops working (refresh → 400), as when they disconnect the app. */
-  revokeRefreshTokens(userId: string): void {
-    this.tokens.revokeRefreshTokens(userId);
-  }
-
-  /** The pair most recently issued to the user (working or not), or undefined when none was. */
-  tokensOf(userId: string): { accessToken: string; refreshToken: string } | undefined {
-    return this.tokens.tokensOf(userId);
-  }
-
-  /** Every access token ever issued, oldest first. */
-  issuedAccessTokens(): string[] {
-    return this.tokens.issuedAccessTokens();
   }
 
   private authorize(request: FakeRequest): FakeReply {
@@ -297,13 +244,6 @@ export class FakeTwitch {
         ? [this.requireUser(info.userId)]
         : [...this.users.values()].filter((user) => user.id === id || user.login === login?.toLowerCase());
     return jsonReply(200, { data: wanted.map((user) => ({ ...user })) });
-  }
-
-  private redirectUriAllowed(redirectUri: string): boolean {
-    if (!URL.canParse(redirectUri)) {
-      return false;
-    }
-    return this.redirectUris === undefined || this.redirectUris.includes(redirectUri);
   }
 
   private defaultUserId(): string {

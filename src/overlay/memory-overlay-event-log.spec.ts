@@ -12,7 +12,15 @@ class FakeClock extends Clock {
 function alert(amount: string): NewOverlayEvent {
   return {
     type: 'donation',
-    data: { donationId: amount, donorName: null, amount, currency: 'RUB', message: null, createdAt: 0 },
+    data: {
+      donationId: amount,
+      donorName: null,
+      amount,
+      currency: 'RUB',
+      message: null,
+      createdAt: 0,
+      receivedAt: 0,
+    },
   };
 }
 

@@ -38,6 +38,7 @@ export class OverlayDonationListener {
           currency: donation.currency,
           message: donation.message,
           createdAt: donation.createdAt,
+          receivedAt: donation.receivedAt,
         },
       });
     } catch (error) {

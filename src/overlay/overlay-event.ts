@@ -9,6 +9,8 @@ export interface DonationAlertData {
   currency: string;
   message: string | null;
   createdAt: number;
+  /** When this service stored it, epoch ms: the start of the delivery latency. */
+  receivedAt: number;
 }
 
 export interface NewOverlayEvent {

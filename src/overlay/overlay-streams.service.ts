@@ -2,9 +2,11 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit }
 import { ConfigService } from '@nestjs/config';
 import type { Response } from 'express';
 import type { AllConfig } from '../../config';
+import { Clock } from '../../libs/clock';
 import { EventBus, type Unsubscribe } from '../../libs/event-bus';
 import { compareEventIds, isEventId, type OverlayEvent } from './overlay-event';
 import { OverlayEventLog } from './overlay-event-log';
+import { OverlayMetrics } from './overlay.metrics';
 
 export const OverlayTopics = {
   /** Payload: { streamerId }. Every instance closes that streamer's open streams; the token is not sent. */
@@ -39,6 +41,8 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     private readonly log: OverlayEventLog,
     private readonly bus: EventBus,
+    private readonly metrics: OverlayMetrics,
+    private readonly clock: Clock,
     config: ConfigService<AllConfig, true>,
   ) {
     this.heartbeatMs = config.get('overlay.heartbeatMs', { infer: true });
@@ -79,12 +83,16 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
     let closed = false;
     let buffered: OverlayEvent[] | null = [];
     let lastWritten = lastEventId !== undefined && isEventId(lastEventId) ? lastEventId : undefined;
-    const send = (event: OverlayEvent): void => {
+    const send = (event: OverlayEvent, mode: 'live' | 'replay'): void => {
       if (closed || (lastWritten !== undefined && compareEventIds(event.id, lastWritten) <= 0)) {
         return;
       }
       lastWritten = event.id;
       res.write(eventFrame(event));
+      this.metrics.delivered.inc({ type: event.type, mode });
+      if (mode === 'live') {
+        this.metrics.deliveryLatency.observe(Math.max(0, this.clock.now() - event.data.receivedAt) / 1000);
+      }
     };
 
     let unsubscribe: (() => void) | undefined;
@@ -96,6 +104,7 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
         return;
       }
       closed = true;
+      this.metrics.openStreams.dec();
       clearInterval(heartbeat);
       unsubscribe?.();
       streams.delete(close);
@@ -107,12 +116,13 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
       }
     };
     streams.add(close);
+    this.metrics.openStreams.inc();
     res.on('close', close);
 
     try {
       // Subscribe before reading the history, so nothing appended in between is lost; the buffer is drained after.
       const stop = await this.log.subscribe(streamerId, (event) =>
-        buffered ? buffered.push(event) : send(event),
+        buffered ? buffered.push(event) : send(event, 'live'),
       );
       if (closed) {
         stop();
@@ -126,12 +136,12 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
           lastWritten = undefined;
           res.write(RESET_FRAME);
         } else {
-          missed.forEach(send);
+          missed.forEach((event) => send(event, 'replay'));
         }
       }
       const pending = buffered;
       buffered = null;
-      pending.forEach(send);
+      pending.forEach((event) => send(event, 'live'));
     } catch (error) {
       this.logger.warn(`Overlay stream of streamer ${streamerId} failed: ${(error as Error).message}`);
       close();

@@ -12,15 +12,16 @@ import { MemoryOverlayEventLog } from './memory-overlay-event-log';
 import { OverlayApiController } from './overlay-api.controller';
 import { OverlayDonationListener } from './overlay-donation.listener';
 import { OverlayEventLog } from './overlay-event-log';
-import { OverlayEventsController } from './overlay-events.controller';
 import { OverlayStreams } from './overlay-streams.service';
+import { OverlayController } from './overlay.controller';
+import { OverlayMetrics } from './overlay.metrics';
 import { RedisOverlayEventLog } from './redis-overlay-event-log';
 import { TestAlerts } from './test-alerts.service';
 
-/** The OBS overlay's SSE stream, its per-streamer event history, test alerts and token rotation. */
+/** The OBS overlay page and its SSE stream, its per-streamer event history, test alerts and token rotation. */
 @Module({
   imports: [StreamersModule, DonationsModule, AuthModule],
-  controllers: [OverlayEventsController, OverlayApiController, AdminOverlayController],
+  controllers: [OverlayController, OverlayApiController, AdminOverlayController],
   providers: [
     {
       provide: OverlayEventLog,
@@ -39,6 +40,7 @@ import { TestAlerts } from './test-alerts.service';
         redis.client ? new RedisAnnouncedDonations(redis) : new MemoryAnnouncedDonations(clock),
     },
     OverlayStreams,
+    OverlayMetrics,
     OverlayDonationListener,
     TestAlerts,
   ],

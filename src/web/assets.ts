@@ -18,6 +18,7 @@ p { margin: 0 0 12px; color: var(--muted); }
 .copy { display: flex; gap: 8px; }
 .copy input { flex: 1; min-width: 0; padding: 10px; border-radius: 8px; border: 1px solid #3a3a3d; background: #0e0e10; color: var(--text); font: 14px ui-monospace, monospace; }
 form { display: inline; margin: 0; }
+.actions { margin-top: 12px; }
 `;
 
 export const DASHBOARD_JS = `
@@ -28,6 +29,28 @@ document.querySelectorAll('[data-copy]').forEach(function (button) {
     var done = function () { button.textContent = button.getAttribute('data-copied'); };
     if (navigator.clipboard) { navigator.clipboard.writeText(input.value).then(done, function () { document.execCommand('copy'); done(); }); }
     else { document.execCommand('copy'); done(); }
+  });
+});
+
+// Overlay actions: a same-origin POST (the session cookie is SameSite=Lax); a new overlay URL replaces the old one.
+document.querySelectorAll('[data-post]').forEach(function (button) {
+  var status = document.getElementById('overlay-status');
+  var show = function (text) { status.textContent = text; status.hidden = false; };
+  button.addEventListener('click', function () {
+    var question = button.getAttribute('data-confirm');
+    if (question && !window.confirm(question)) { return; }
+    button.disabled = true;
+    fetch(button.getAttribute('data-post'), { method: 'POST', credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      })
+      .then(function (body) {
+        if (body.overlayUrl) { document.getElementById('overlay-url').value = body.overlayUrl; }
+        show(button.getAttribute('data-done'));
+      })
+      .catch(function () { show(button.getAttribute('data-failed')); })
+      .then(function () { button.disabled = false; });
   });
 });
 `;

@@ -99,6 +99,30 @@ export function dashboardPage(locale: Locale, view: DashboardView): string {
           ${t.copy}
         </button>
       </div>
+      <div class="row actions">
+        <button
+          class="button secondary"
+          type="button"
+          id="test-alert"
+          data-post="/api/overlay/test-alert"
+          data-done="${t.testAlertSent}"
+          data-failed="${t.actionFailed}"
+        >
+          ${t.sendTestAlert}
+        </button>
+        <button
+          class="button danger"
+          type="button"
+          id="rotate-token"
+          data-post="/api/overlay/rotate-token"
+          data-confirm="${t.rotateConfirm}"
+          data-done="${t.tokenRotated}"
+          data-failed="${t.actionFailed}"
+        >
+          ${t.rotateToken}
+        </button>
+      </div>
+      <p class="notice" id="overlay-status" role="status" aria-live="polite" hidden></p>
     </section>
     <section class="card" id="bot">
       <h2>${t.bot}</h2>

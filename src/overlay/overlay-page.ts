@@ -1,0 +1,43 @@
+import { html } from '../web/html';
+import type { Locale } from '../web/i18n';
+
+export interface OverlayPageView {
+  /** The SSE stream of this overlay, relative to the page. */
+  eventsUrl: string;
+  alertDurationMs: number;
+}
+
+const LABELS: Record<Locale, { anonymous: string; test: string }> = {
+  ru: { anonymous: 'Аноним', test: 'Тест' },
+  en: { anonymous: 'Anonymous', test: 'Test' },
+};
+
+/**
+ * The OBS browser source: a transparent 1920×1080 stage. Everything it needs comes from data attributes, so
+ * the script can stay a static asset under the `script-src 'self'` policy.
+ */
+export function overlayPage(locale: Locale, view: OverlayPageView): string {
+  const labels = LABELS[locale];
+  return `<!doctype html>${
+    html`<html lang="${locale}">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=1920, height=1080" />
+        <meta name="robots" content="noindex" />
+        <title>Overlay</title>
+        <link rel="stylesheet" href="/assets/overlay.css" />
+      </head>
+      <body>
+        <div
+          id="overlay"
+          data-events-url="${view.eventsUrl}"
+          data-duration-ms="${view.alertDurationMs}"
+          data-anonymous="${labels.anonymous}"
+          data-test-label="${labels.test}"
+          data-state="connecting"
+        ></div>
+        <script src="/assets/overlay.js" defer></script>
+      </body>
+    </html>`.value
+  }`;
+}

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { MetricsService } from '../metrics/metrics.service';
+
+@Injectable()
+export class OverlayMetrics {
+  readonly openStreams: Gauge;
+  readonly delivered: Counter<'type' | 'mode'>;
+  readonly deliveryLatency: Histogram;
+
+  constructor(metrics: MetricsService) {
+    this.openStreams = new Gauge({
+      name: 'overlay_sse_connections',
+      help: 'Overlay SSE streams open on this instance',
+      registers: [metrics.registry],
+    });
+    this.delivered = new Counter({
+      name: 'overlay_events_delivered_total',
+      help: 'Overlay events written to SSE streams, by event type and mode (live, or replay after Last-Event-ID)',
+      labelNames: ['type', 'mode'],
+      registers: [metrics.registry],
+    });
+    this.deliveryLatency = new Histogram({
+      name: 'overlay_delivery_latency_seconds',
+      help: 'From storing a donation to writing its live event to an SSE stream',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [metrics.registry],
+    });
+  }
+}

@@ -8,7 +8,15 @@ import { within } from '../support/waiting';
 function alert(amount: string): NewOverlayEvent {
   return {
     type: 'donation',
-    data: { donationId: amount, donorName: null, amount, currency: 'RUB', message: null, createdAt: 0, receivedAt: 0 },
+    data: {
+      donationId: amount,
+      donorName: null,
+      amount,
+      currency: 'RUB',
+      message: null,
+      createdAt: 0,
+      receivedAt: 0,
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import BetterSqlite3 from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { RedisConnection } from '../libs/redis';
 import { MIGRATIONS } from '../src/database/migrations';
 import { createTestDatabase, DATABASE_KINDS, openDataSource, type TestDatabase } from './support/databases';
 import { httpGet } from './support/http';
+import { openSse } from './support/sse-client';
 import { builtScript, freePort, NodeProcess, type Exit } from './support/processes';
 import { clearRedisPrefix, testRedisConfig } from './support/redis';
 import { TEST_REDIS_URL } from './support/services';
@@ -145,6 +147,31 @@ describe('main process (dist/src/main.js)', () => {
     for (const secret of [ADMIN_API_KEY, 'tok-secret-123', 'oauth-code-456']) {
       expect(exit.stdout + exit.stderr).not.toContain(secret);
     }
+  });
+
+  it('ends open overlay streams on SIGTERM, so pages reconnect elsewhere, and exits promptly', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const app = startApp({ PORT: String(port), ADMIN_API_KEY });
+    await app.waitForHttp(`${base}/health/live`, (response) => response.status === 200);
+    const token = 'process-overlay-token-0123456789abcdef';
+    const database = new BetterSqlite3(join(workDir, 'app.sqlite'));
+    database
+      .prepare(
+        `INSERT INTO streamers (id, twitch_id, login, display_name, overlay_token, status, created_at, updated_at)
+         VALUES ('s-1', 't-1', 'streamer', 'Streamer', ?, 'active', 0, 0)`,
+      )
+      .run(token);
+    database.close();
+    const stream = await openSse(`${base}/overlay/${token}/events`);
+
+    const exit = await stop(app, 'SIGTERM');
+    await stream.ended;
+
+    expect(stream.status).toBe(200);
+    expect(exit.code).toBe(0);
+    // An SSE stream never ends by itself: without closing it the process waits for the shutdown deadline.
+    expect(exit.tookMs).toBeLessThan(2_000);
   });
 
   /**

@@ -270,12 +270,12 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
     expect(stream.comments).toBeGreaterThanOrEqual(2);
   });
 
-  it('frees listeners, timers and stream interest after 200 connect/disconnect cycles', async () => {
+  it('frees listeners, timers and stream interest after 1,000 connect/disconnect cycles', async () => {
     const streamer = await newStreamer();
     const log = app.app.get(OverlayEventLog);
     const streams = app.app.get(OverlayStreams);
     const before = { log: log.stats(), streams: streams.openStreams() };
-    for (let cycle = 0; cycle < 200; cycle++) {
+    for (let cycle = 0; cycle < 1_000; cycle++) {
       const stream = await openSse(`${app.origin}/overlay/${streamer.overlayToken!}/events`);
       stream.close();
       await stream.ended;

@@ -18,6 +18,12 @@ export interface TokenRotated {
 }
 
 const RECONNECT_DELAY_MS = 3000;
+/**
+ * A client that stops reading (a frozen OBS, a dead network path the kernel has not noticed) would make its
+ * stream buffer events in this process without bound. Past this many unsent bytes the stream is dropped; the
+ * page reconnects and replays what it missed from the history.
+ */
+export const MAX_UNSENT_BYTES = 1024 * 1024;
 
 function eventFrame(event: OverlayEvent): string {
   return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
@@ -88,7 +94,10 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
         return;
       }
       lastWritten = event.id;
-      res.write(eventFrame(event));
+      write(eventFrame(event));
+      if (closed) {
+        return;
+      }
       this.metrics.delivered.inc({ type: event.type, mode });
       if (mode === 'live') {
         this.metrics.deliveryLatency.observe(Math.max(0, this.clock.now() - event.data.receivedAt) / 1000);
@@ -115,6 +124,17 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
         res.end();
       }
     };
+    const write = (frame: string): void => {
+      res.write(frame);
+      if (res.writableLength > MAX_UNSENT_BYTES) {
+        this.logger.warn(
+          `Overlay stream of streamer ${streamerId} dropped: its client is not reading (${res.writableLength} bytes unsent)`,
+        );
+        this.metrics.slowStreamsDropped.inc();
+        close();
+        res.destroy();
+      }
+    };
     streams.add(close);
     this.metrics.openStreams.inc();
     res.on('close', close);
@@ -129,7 +149,7 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
         return;
       }
       unsubscribe = stop;
-      heartbeat = setInterval(() => res.write(HEARTBEAT_FRAME), this.heartbeatMs);
+      heartbeat = setInterval(() => write(HEARTBEAT_FRAME), this.heartbeatMs);
       if (lastEventId !== undefined) {
         const missed = lastWritten === undefined ? 'reset' : await this.log.since(streamerId, lastWritten);
         if (missed === 'reset') {

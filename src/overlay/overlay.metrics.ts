@@ -7,6 +7,7 @@ export class OverlayMetrics {
   readonly openStreams: Gauge;
   readonly delivered: Counter<'type' | 'mode'>;
   readonly deliveryLatency: Histogram;
+  readonly slowStreamsDropped: Counter;
 
   constructor(metrics: MetricsService) {
     this.openStreams = new Gauge({
@@ -24,6 +25,11 @@ export class OverlayMetrics {
       name: 'overlay_delivery_latency_seconds',
       help: 'From storing a donation to writing its live event to an SSE stream',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [metrics.registry],
+    });
+    this.slowStreamsDropped = new Counter({
+      name: 'overlay_slow_streams_dropped_total',
+      help: 'Overlay SSE streams closed because their client stopped reading',
       registers: [metrics.registry],
     });
   }

@@ -36,11 +36,11 @@ describe(MemoryOverlayEventLog.name, () => {
     );
   });
 
-  it('gives each streamer increasing ids and replays what follows an id', async () => {
+  it('gives each streamer increasing ids, prefixed by the boot time, and replays what follows an id', async () => {
     const first = await sut.append('a', alert('1'));
     await sut.append('b', alert('x'));
     const second = await sut.append('a', alert('2'));
-    expect([first.id, second.id]).toEqual(['1', '2']);
+    expect([first.id, second.id]).toEqual(['1000000-1', '1000000-2']);
     await expect(sut.since('a', first.id)).resolves.toEqual([second]);
     await expect(sut.since('a', second.id)).resolves.toEqual([]);
   });
@@ -51,10 +51,38 @@ describe(MemoryOverlayEventLog.name, () => {
       await sut.append('a', alert(amount));
     }
     await expect(sut.since('a', first.id)).resolves.toBe('reset');
-    await expect(sut.since('a', '99')).resolves.toBe('reset');
+    await expect(sut.since('a', '1000000-99')).resolves.toBe('reset');
     const kept = await sut.append('a', alert('5'));
     clock.time += 1001;
     await expect(sut.since('a', kept.id)).resolves.toBe('reset');
+  });
+
+  it('replays every event of this boot after an id of an earlier boot, while the ring holds them all', async () => {
+    const earlier = `${clock.time - 5000}-7`;
+    const events = [await sut.append('a', alert('1')), await sut.append('a', alert('2'))];
+    await expect(sut.since('a', earlier)).resolves.toEqual(events);
+    await expect(sut.since('b', earlier)).resolves.toEqual([]);
+    await expect(sut.since('a', '41')).resolves.toEqual(events);
+    await sut.append('a', alert('3'));
+    await sut.append('a', alert('4'));
+    await expect(sut.since('a', earlier)).resolves.toBe('reset');
+  });
+
+  it('answers reset for an id of a later boot (the clock went back)', async () => {
+    await sut.append('a', alert('1'));
+    await expect(sut.since('a', `${clock.time + 5000}-1`)).resolves.toBe('reset');
+  });
+
+  it('gives ids that keep increasing across a restart', async () => {
+    const before = await sut.append('a', alert('1'));
+    clock.time += 10;
+    const restarted = new MemoryOverlayEventLog(
+      { historySize: 3, historyMaxAgeMs: 1000, heartbeatMs: 15_000, alertDurationMs: 8000 },
+      clock,
+    );
+    const after = await restarted.append('a', alert('2'));
+    expect(compareEventIds(after.id, before.id)).toBe(1);
+    await expect(restarted.since('a', before.id)).resolves.toEqual([after]);
   });
 
   it("delivers live events to the streamer's listeners only, until they unsubscribe", async () => {

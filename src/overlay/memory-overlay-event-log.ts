@@ -1,6 +1,12 @@
 import { Clock } from '../../libs/clock';
 import type { OverlayConfig } from '../../config';
-import type { NewOverlayEvent, OverlayEvent, OverlayListener } from './overlay-event';
+import {
+  compareEventIds,
+  isEventId,
+  type NewOverlayEvent,
+  type OverlayEvent,
+  type OverlayListener,
+} from './overlay-event';
 import { OverlayEventLog, type Unsubscribe } from './overlay-event-log';
 
 interface StoredEvent {
@@ -8,23 +14,31 @@ interface StoredEvent {
   at: number;
 }
 
-/** Single-instance mode: a ring per streamer with its own counter as ids, and in-process delivery. */
+/**
+ * Single-instance mode: a ring per streamer and in-process delivery. Ids are `<boot time>-<n>`, n counting
+ * each streamer's events since this process started, so ids keep increasing across restarts. A page that
+ * last saw an id of an earlier boot missed exactly the events of this boot (the history of the earlier one
+ * died with it, but so did its chance to deliver anything more): it gets all of them while the ring still
+ * holds them all.
+ */
 export class MemoryOverlayEventLog extends OverlayEventLog {
   private readonly history = new Map<string, StoredEvent[]>();
   private readonly counters = new Map<string, number>();
   private readonly listeners = new Map<string, Set<OverlayListener>>();
+  private readonly boot: number;
 
   constructor(
     private readonly config: OverlayConfig,
     private readonly clock: Clock,
   ) {
     super();
+    this.boot = clock.now();
   }
 
   append(streamerId: string, input: NewOverlayEvent): Promise<OverlayEvent> {
-    const id = (this.counters.get(streamerId) ?? 0) + 1;
-    this.counters.set(streamerId, id);
-    const event: OverlayEvent = { id: String(id), ...input };
+    const n = (this.counters.get(streamerId) ?? 0) + 1;
+    this.counters.set(streamerId, n);
+    const event: OverlayEvent = { id: `${this.boot}-${n}`, ...input };
     const ring = this.trimmed(streamerId);
     ring.push({ event, at: this.clock.now() });
     if (ring.length > this.config.historySize) {
@@ -39,6 +53,11 @@ export class MemoryOverlayEventLog extends OverlayEventLog {
 
   since(streamerId: string, lastId: string): Promise<OverlayEvent[] | 'reset'> {
     const ring = this.trimmed(streamerId);
+    if (isEventId(lastId) && compareEventIds(lastId, `${this.boot}-0`) < 0) {
+      const appended = this.counters.get(streamerId) ?? 0;
+      const complete = ring.length === appended;
+      return Promise.resolve(complete ? ring.map(({ event }) => event) : 'reset');
+    }
     const index = ring.findIndex(({ event }) => event.id === lastId);
     return Promise.resolve(index < 0 ? 'reset' : ring.slice(index + 1).map(({ event }) => event));
   }

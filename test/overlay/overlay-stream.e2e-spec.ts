@@ -78,7 +78,7 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
 
   beforeAll(async () => {
     services = await createBackingServices(deployment);
-    app = await bootListeningApp({ ...services.env, OVERLAY_HEARTBEAT_MS: '100' });
+    app = await bootListeningApp({ ...services.env, OVERLAY_HEARTBEAT_MS: '100', OVERLAY_HISTORY_SIZE: '5' });
     if (deployment === 'postgres+redis') {
       second = await bootListeningApp({ ...services.env, DB_RUN_MIGRATIONS: 'false' });
     }
@@ -163,7 +163,12 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
 
   it('sends a reset event for an id the history no longer holds', async () => {
     const streamer = await newStreamer();
-    await ingest(app, streamer.id, [donation()]);
+    // More than the history holds: without Redis, '0' stands for a page that saw an event of an earlier boot.
+    await ingest(
+      app,
+      streamer.id,
+      [1, 2, 3, 4, 5, 6].map(() => donation()),
+    );
     const stream = await connect(app, streamer.overlayToken!, {
       'Last-Event-ID': deployment === 'sqlite' ? '0' : '1-0',
     });
@@ -270,12 +275,12 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
     expect(stream.comments).toBeGreaterThanOrEqual(2);
   });
 
-  it('frees listeners, timers and stream interest after 1,000 connect/disconnect cycles', async () => {
+  it('frees listeners, timers and stream interest after 200 connect/disconnect cycles', async () => {
     const streamer = await newStreamer();
     const log = app.app.get(OverlayEventLog);
     const streams = app.app.get(OverlayStreams);
     const before = { log: log.stats(), streams: streams.openStreams() };
-    for (let cycle = 0; cycle < 1_000; cycle++) {
+    for (let cycle = 0; cycle < 200; cycle++) {
       const stream = await openSse(`${app.origin}/overlay/${streamer.overlayToken!}/events`);
       stream.close();
       await stream.ended;

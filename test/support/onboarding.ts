@@ -145,6 +145,24 @@ export async function bootListeningApp(env: Environment, options: ListenOptions 
     HOST: '127.0.0.1',
     PUBLIC_URL: publicUrl,
   });
+  return listenOn(config, port, origin, publicUrl);
+}
+
+/**
+ * Stops `previous` and boots the application again with the very same settings on the same port and database,
+ * as restarting the process does: a browser that had a page of the old one open reconnects to the same URL.
+ */
+export async function restartListeningApp(previous: ListeningApp): Promise<ListeningApp> {
+  await previous.close();
+  return listenOn(previous.config, previous.port, previous.origin, previous.publicUrl);
+}
+
+async function listenOn(
+  config: AllConfig,
+  port: number,
+  origin: string,
+  publicUrl: string,
+): Promise<ListeningApp> {
   const { app } = await createApp(config);
   try {
     await app.listen(port, '127.0.0.1');

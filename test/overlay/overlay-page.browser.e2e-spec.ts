@@ -248,10 +248,10 @@ describe('overlay page in a browser', () => {
   }
 
   /** An app of the test's own on a database of its own, for a test that restarts it. */
-  async function bootOwnApp(): Promise<ListeningApp> {
+  async function bootOwnApp(alertDurationMs = ALERT_DURATION_MS): Promise<ListeningApp> {
     const own = await createBackingServices('sqlite');
     cleanups.push(() => own.close());
-    return bootListeningApp({ ...own.env, OVERLAY_ALERT_DURATION_MS: String(ALERT_DURATION_MS) });
+    return bootListeningApp({ ...own.env, OVERLAY_ALERT_DURATION_MS: String(alertDurationMs) });
   }
 
   beforeAll(async () => {
@@ -278,11 +278,14 @@ describe('overlay page in a browser', () => {
   });
 
   it('shows an admin test alert, centered on a transparent page that loads nothing from elsewhere', async () => {
-    const streamer = await newStreamer(instance);
-    const overlay = await openOverlay(await newContext(), overlayUrlOf(instance, streamer));
+    // Long enough that a slow screenshot still catches the alert before it starts leaving.
+    const app = await bootOwnApp(60_000);
+    cleanups.push(() => app.close());
+    const streamer = await newStreamer(app);
+    const overlay = await openOverlay(await newContext(), overlayUrlOf(app, streamer));
     const { page } = overlay;
 
-    const res = await fetch(`${instance.origin}/api/admin/streamers/${streamer.id}/test-alert`, {
+    const res = await fetch(`${app.origin}/api/admin/streamers/${streamer.id}/test-alert`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_API_KEY}` },
     });

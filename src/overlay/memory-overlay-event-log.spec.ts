@@ -1,27 +1,13 @@
 import { Clock } from '../../libs/clock';
 import { MemoryOverlayEventLog } from './memory-overlay-event-log';
-import { compareEventIds, type NewOverlayEvent, type OverlayEvent } from './overlay-event';
+import { compareEventIds, type OverlayEvent } from './overlay-event';
+import { sampleOverlayEvent } from '../../test/support/overlay-events';
 
 class FakeClock extends Clock {
   time = 1_000_000;
   now(): number {
     return this.time;
   }
-}
-
-function alert(amount: string): NewOverlayEvent {
-  return {
-    type: 'donation',
-    data: {
-      donationId: amount,
-      donorName: null,
-      amount,
-      currency: 'RUB',
-      message: null,
-      createdAt: 0,
-      receivedAt: 0,
-    },
-  };
 }
 
 describe(MemoryOverlayEventLog.name, () => {
@@ -37,50 +23,53 @@ describe(MemoryOverlayEventLog.name, () => {
   });
 
   it('gives each streamer increasing ids, prefixed by the boot time, and replays what follows an id', async () => {
-    const first = await sut.append('a', alert('1'));
-    await sut.append('b', alert('x'));
-    const second = await sut.append('a', alert('2'));
+    const first = await sut.append('a', sampleOverlayEvent('1'));
+    await sut.append('b', sampleOverlayEvent('x'));
+    const second = await sut.append('a', sampleOverlayEvent('2'));
     expect([first.id, second.id]).toEqual(['1000000-1', '1000000-2']);
     await expect(sut.since('a', first.id)).resolves.toEqual([second]);
     await expect(sut.since('a', second.id)).resolves.toEqual([]);
   });
 
   it('answers reset for an id trimmed by count, by age, or never issued', async () => {
-    const first = await sut.append('a', alert('1'));
+    const first = await sut.append('a', sampleOverlayEvent('1'));
     for (const amount of ['2', '3', '4']) {
-      await sut.append('a', alert(amount));
+      await sut.append('a', sampleOverlayEvent(amount));
     }
     await expect(sut.since('a', first.id)).resolves.toBe('reset');
     await expect(sut.since('a', '1000000-99')).resolves.toBe('reset');
-    const kept = await sut.append('a', alert('5'));
+    const kept = await sut.append('a', sampleOverlayEvent('5'));
     clock.time += 1001;
     await expect(sut.since('a', kept.id)).resolves.toBe('reset');
   });
 
   it('replays every event of this boot after an id of an earlier boot, while the ring holds them all', async () => {
     const earlier = `${clock.time - 5000}-7`;
-    const events = [await sut.append('a', alert('1')), await sut.append('a', alert('2'))];
+    const events = [
+      await sut.append('a', sampleOverlayEvent('1')),
+      await sut.append('a', sampleOverlayEvent('2')),
+    ];
     await expect(sut.since('a', earlier)).resolves.toEqual(events);
     await expect(sut.since('b', earlier)).resolves.toEqual([]);
     await expect(sut.since('a', '41')).resolves.toEqual(events);
-    await sut.append('a', alert('3'));
-    await sut.append('a', alert('4'));
+    await sut.append('a', sampleOverlayEvent('3'));
+    await sut.append('a', sampleOverlayEvent('4'));
     await expect(sut.since('a', earlier)).resolves.toBe('reset');
   });
 
   it('answers reset for an id of a later boot (the clock went back)', async () => {
-    await sut.append('a', alert('1'));
+    await sut.append('a', sampleOverlayEvent('1'));
     await expect(sut.since('a', `${clock.time + 5000}-1`)).resolves.toBe('reset');
   });
 
   it('gives ids that keep increasing across a restart', async () => {
-    const before = await sut.append('a', alert('1'));
+    const before = await sut.append('a', sampleOverlayEvent('1'));
     clock.time += 10;
     const restarted = new MemoryOverlayEventLog(
       { historySize: 3, historyMaxAgeMs: 1000, heartbeatMs: 15_000, alertDurationMs: 8000 },
       clock,
     );
-    const after = await restarted.append('a', alert('2'));
+    const after = await restarted.append('a', sampleOverlayEvent('2'));
     expect(compareEventIds(after.id, before.id)).toBe(1);
     await expect(restarted.since('a', before.id)).resolves.toEqual([after]);
   });
@@ -88,11 +77,11 @@ describe(MemoryOverlayEventLog.name, () => {
   it("delivers live events to the streamer's listeners only, until they unsubscribe", async () => {
     const seen: OverlayEvent[] = [];
     const unsubscribe = await sut.subscribe('a', (event) => seen.push(event));
-    await sut.append('b', alert('x'));
-    const delivered = await sut.append('a', alert('1'));
+    await sut.append('b', sampleOverlayEvent('x'));
+    const delivered = await sut.append('a', sampleOverlayEvent('1'));
     expect(sut.stats()).toEqual({ listeners: 1, streamers: 1 });
     unsubscribe();
-    await sut.append('a', alert('2'));
+    await sut.append('a', sampleOverlayEvent('2'));
     expect(seen).toEqual([delivered]);
     expect(sut.stats()).toEqual({ listeners: 0, streamers: 0 });
   });

@@ -1,5 +1,3 @@
-import { DonationIngestor } from '../../src/donations/donation-ingestor';
-import type { IncomingDonation } from '../../src/donations/donation';
 import type { DonationAlertData } from '../../src/overlay/overlay-event';
 import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
@@ -22,30 +20,11 @@ import {
   type ListeningApp,
 } from '../support/onboarding';
 import { waitFor, within } from '../support/waiting';
+import { ingestDonations, sampleDonation } from '../support/overlay';
 
 /** The server's `retry:` plus room for a slow machine: how long a reconnect may take. */
 const RECONNECT_WITHIN_MS = 3000 + 5000;
 const CONNECTING = 0;
-
-let donationNumber = 0;
-
-function donation(): IncomingDonation {
-  donationNumber += 1;
-  return {
-    externalId: String(200_000 + donationNumber),
-    donorName: `Donor ${donationNumber}`,
-    amount: `${donationNumber}.00`,
-    currency: 'RUB',
-    message: `Message ${donationNumber}`,
-    createdAt: 1_700_000_000_000 + donationNumber,
-  };
-}
-
-async function ingest(on: ListeningApp, streamerId: string, donations: IncomingDonation[]): Promise<void> {
-  await on.app
-    .get(DonationIngestor)
-    .ingest({ streamerId, provider: 'donationalerts', channel: 'webhook', donations });
-}
 
 /** Resolves once `count` events after `lastId` are in the history, i.e. a reconnect now replays them. */
 async function inHistory(on: ListeningApp, streamerId: string, lastId: string, count: number): Promise<void> {
@@ -174,16 +153,16 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
     const client = listen(app.origin, streamer);
     await client.opened();
 
-    const before = [donation(), donation(), donation()];
-    await ingest(app, streamer.id, before);
+    const before = [sampleDonation(), sampleDonation(), sampleDonation()];
+    await ingestDonations(app, streamer.id, before);
     const alert = await fetch(`${app.origin}/api/admin/streamers/${streamer.id}/test-alert`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_API_KEY}` },
     });
     expect(alert.status).toBe(201);
     const { donationId } = (await alert.json()) as { donationId: string };
-    const after = donation();
-    await ingest(app, streamer.id, [after]);
+    const after = sampleDonation();
+    await ingestDonations(app, streamer.id, [after]);
     const events = await client.take(5);
 
     expect(events.map((event) => event.type)).toEqual([
@@ -209,7 +188,7 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
     const streamer = await newStreamer(instance);
     const client = listen(instance.origin, streamer);
     await client.opened();
-    await ingest(instance, streamer.id, [donation()]);
+    await ingestDonations(instance, streamer.id, [sampleDonation()]);
     await client.next();
 
     const closing = shutDownGracefully(instance);
@@ -233,7 +212,7 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
     const client = listen(app.origin, streamer);
     await client.opened();
     expect(metricValue(await metrics(app), CONNECTIONS)).toBe(1);
-    await ingest(app, streamer.id, [donation()]);
+    await ingestDonations(app, streamer.id, [sampleDonation()]);
     const seen = await client.next();
     const afterLive = await metrics(app);
     expect(metricValue(afterLive, DELIVERED, live)).toBe(metricValue(start, DELIVERED, live) + 1);
@@ -246,8 +225,8 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
       what: `${CONNECTIONS} to drop to 0 after the client closed`,
     });
 
-    const missed = donation();
-    await ingest(app, streamer.id, [missed]);
+    const missed = sampleDonation();
+    await ingestDonations(app, streamer.id, [missed]);
     await inHistory(app, streamer.id, seen.lastEventId, 1);
     const again = listen(app.origin, streamer, { headers: { 'Last-Event-ID': seen.lastEventId } });
     expect(payload(await again.next()).amount).toBe(missed.amount);
@@ -292,8 +271,8 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
 
     const client = listen(app.origin, streamer);
     await client.opened();
-    const live = donation();
-    await ingest(app, streamer.id, [live]);
+    const live = sampleDonation();
+    await ingestDonations(app, streamer.id, [live]);
     expect(payload(await client.next()).amount).toBe(live.amount);
   });
 
@@ -306,8 +285,8 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
       const streamer = await newStreamer(b);
       const client = listen(balancer.origin, streamer);
       await client.opened();
-      const had = [donation(), donation()];
-      await ingest(b, streamer.id, had);
+      const had = [sampleDonation(), sampleDonation()];
+      await ingestDonations(b, streamer.id, had);
       const received = await client.take(2);
 
       // A load balancer takes a draining instance out of rotation.
@@ -320,15 +299,15 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
       });
       await within(closing, 2000, 'instance A to shut down with an overlay stream open');
 
-      const missed = [donation(), donation()];
-      await ingest(b, streamer.id, missed);
+      const missed = [sampleDonation(), sampleDonation()];
+      await ingestDonations(b, streamer.id, missed);
       await inHistory(b, streamer.id, received[1].lastEventId, 2);
       expect(client.readyState).toBe(CONNECTING);
       expect(client.opens).toBe(1);
 
       received.push(...(await client.take(2, RECONNECT_WITHIN_MS)));
-      const live = donation();
-      await ingest(b, streamer.id, [live]);
+      const live = sampleDonation();
+      await ingestDonations(b, streamer.id, [live]);
       received.push(await client.next());
 
       expect(client.opens).toBe(2);
@@ -358,7 +337,7 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
       const streamer = await newStreamer(before);
       const client = listen(balancer.origin, streamer);
       await client.opened();
-      await ingest(before, streamer.id, [donation(), donation()]);
+      await ingestDonations(before, streamer.id, [sampleDonation(), sampleDonation()]);
       const [, last] = await client.take(2);
 
       await shutDownGracefully(before);
@@ -368,8 +347,8 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
       const stopWatching = await after.app
         .get(OverlayEventLog)
         .subscribe(streamer.id, (event) => appended.push(event.id));
-      const missed = [donation(), donation(), donation()];
-      await ingest(after, streamer.id, missed);
+      const missed = [sampleDonation(), sampleDonation(), sampleDonation()];
+      await ingestDonations(after, streamer.id, missed);
       await waitFor(() => appended.length === missed.length, {
         what: 'the new process to log the donations',
       });
@@ -378,8 +357,8 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
 
       await client.opened(2, RECONNECT_WITHIN_MS);
       expect(client.requests[1]['Last-Event-ID']).toBe(last.lastEventId);
-      const sentinel = donation();
-      await ingest(after, streamer.id, [sentinel]);
+      const sentinel = sampleDonation();
+      await ingestDonations(after, streamer.id, [sentinel]);
       await waitFor(() => client.events.some((event) => payload(event).amount === sentinel.amount), {
         what: 'the live donation after the reconnect',
       });

@@ -1,8 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
-import type { IncomingDonation, Donation } from '../../src/donations/donation';
-import { DonationIngestor } from '../../src/donations/donation-ingestor';
 import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
@@ -22,6 +20,7 @@ import {
 } from '../support/onboarding';
 
 import { waitFor } from '../support/waiting';
+import { ingestDonations, sampleDonation } from '../support/overlay';
 
 const SCREENSHOTS = resolve(__dirname, '../../reports/screenshots');
 /** Short, so a queue of alerts plays out in seconds; the smallest the setting allows is 1000. */
@@ -191,28 +190,6 @@ function plainSpaces(text: string | null): string | null {
   return text === null ? null : text.replace(/\s/g, ' ');
 }
 
-let donationNumber = 0;
-
-function donation(overrides: Partial<IncomingDonation> = {}): IncomingDonation {
-  donationNumber += 1;
-  return {
-    externalId: String(300_000 + donationNumber),
-    donorName: `Donor ${donationNumber}`,
-    amount: `${donationNumber}.00`,
-    currency: 'RUB',
-    message: `Message ${donationNumber}`,
-    createdAt: 1_700_000_000_000 + donationNumber,
-    ...overrides,
-  };
-}
-
-/** Stores donations as a webhook delivery would, oldest first, and returns them as stored. */
-function ingest(app: ListeningApp, streamerId: string, donations: IncomingDonation[]): Promise<Donation[]> {
-  return app.app
-    .get(DonationIngestor)
-    .ingest({ streamerId, provider: 'donationalerts', channel: 'webhook', donations });
-}
-
 let streamerNumber = 0;
 
 function newStreamer(app: ListeningApp): Promise<StreamerEntity> {
@@ -335,10 +312,10 @@ describe('overlay page in a browser', () => {
     const streamer = await newStreamer(instance);
     const { page } = await openOverlay(await newContext(), overlayUrlOf(instance, streamer));
 
-    const stored = await ingest(instance, streamer.id, [
-      donation({ donorName: 'Первый', amount: '250.00' }),
-      donation({ donorName: null, amount: '1000.00', message: 'Без имени' }),
-      donation({ donorName: 'Третий', amount: '10.50', message: null }),
+    const stored = await ingestDonations(instance, streamer.id, [
+      sampleDonation({ donorName: 'Первый', amount: '250.00' }),
+      sampleDonation({ donorName: null, amount: '1000.00', message: 'Без имени' }),
+      sampleDonation({ donorName: 'Третий', amount: '10.50', message: null }),
     ]);
     await waitForAlertsGone(page, 3);
 
@@ -368,7 +345,7 @@ describe('overlay page in a browser', () => {
     const message = `<img src=x onerror="document.title='injected'">Привет`;
     const donorName = '<b>Жирный</b>';
 
-    const [stored] = await ingest(instance, streamer.id, [donation({ donorName, message })]);
+    const [stored] = await ingestDonations(instance, streamer.id, [sampleDonation({ donorName, message })]);
     await waitForAlert(page, stored.id);
 
     const [alert] = (await overlayLog(page)).alerts;
@@ -386,7 +363,7 @@ describe('overlay page in a browser', () => {
       cleanups.push(() => app.close());
       const streamer = await newStreamer(app);
       const { page } = await openOverlay(await newContext(), overlayUrlOf(app, streamer));
-      const [before] = await ingest(app, streamer.id, [donation()]);
+      const [before] = await ingestDonations(app, streamer.id, [sampleDonation()]);
       await waitForAlert(page, before.id);
 
       app = await restartListeningApp(app);
@@ -394,7 +371,7 @@ describe('overlay page in a browser', () => {
       await waitFor(() => app.app.get(OverlayEventLog).stats().listeners === 1, {
         what: 'the page to listen on the restarted app',
       });
-      const [after] = await ingest(app, streamer.id, [donation()]);
+      const [after] = await ingestDonations(app, streamer.id, [sampleDonation()]);
       await waitForAlert(page, after.id);
 
       expect(await shownIds(page)).toEqual([before.id, after.id]);
@@ -405,18 +382,18 @@ describe('overlay page in a browser', () => {
       cleanups.push(() => app.close());
       const streamer = await newStreamer(app);
       const { page } = await openOverlay(await newContext(), overlayUrlOf(app, streamer));
-      const [before] = await ingest(app, streamer.id, [donation()]);
+      const [before] = await ingestDonations(app, streamer.id, [sampleDonation()]);
       await waitForAlert(page, before.id);
 
       app = await restartListeningApp(app);
       // The page waits the stream's `retry:` (3 s) before reconnecting: this one is stored in between.
       expect(app.app.get(OverlayStreams).openStreams()).toBe(0);
-      const [during] = await ingest(app, streamer.id, [donation()]);
+      const [during] = await ingestDonations(app, streamer.id, [sampleDonation()]);
       await waitForReconnect(page);
       await waitFor(() => app.app.get(OverlayEventLog).stats().listeners === 1, {
         what: 'the page to listen on the restarted app',
       });
-      const [after] = await ingest(app, streamer.id, [donation()]);
+      const [after] = await ingestDonations(app, streamer.id, [sampleDonation()]);
       await waitForAlert(page, after.id);
 
       // A replay comes before live events, so once `after` is shown, `during` would have been too.

@@ -1,6 +1,5 @@
 import type { Response } from 'express';
 import { DonationIngestor } from '../../src/donations/donation-ingestor';
-import type { IncomingDonation } from '../../src/donations/donation';
 import { SessionService } from '../../src/auth/session.service';
 import type { DonationAlertData } from '../../src/overlay/overlay-event';
 import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
@@ -17,27 +16,7 @@ import {
 } from '../support/onboarding';
 import { openSse, type SseConnection, type SseEvent } from '../support/sse-client';
 import { waitFor } from '../support/waiting';
-
-let donationNumber = 0;
-
-function donation(overrides: Partial<IncomingDonation> = {}): IncomingDonation {
-  donationNumber += 1;
-  return {
-    externalId: String(100_000 + donationNumber),
-    donorName: `Donor ${donationNumber}`,
-    amount: `${donationNumber}.00`,
-    currency: 'RUB',
-    message: `Message ${donationNumber}`,
-    createdAt: 1_700_000_000_000 + donationNumber,
-    ...overrides,
-  };
-}
-
-async function ingest(app: ListeningApp, streamerId: string, donations: IncomingDonation[]): Promise<void> {
-  await app.app
-    .get(DonationIngestor)
-    .ingest({ streamerId, provider: 'donationalerts', channel: 'webhook', donations });
-}
+import { ingestDonations, sampleDonation } from '../support/overlay';
 
 function payload(event: SseEvent): DonationAlertData {
   return JSON.parse(event.data) as DonationAlertData;
@@ -112,8 +91,8 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
     expect(stream.headers.get('x-accel-buffering')).toBe('no');
     expect(stream.headers.get('cache-control')).toBe('no-cache, no-transform');
 
-    const sent = [donation(), donation({ donorName: null }), donation()];
-    await ingest(app, streamer.id, sent);
+    const sent = [sampleDonation(), sampleDonation({ donorName: null }), sampleDonation()];
+    await ingestDonations(app, streamer.id, sent);
     const events = [await stream.next(), await stream.next(), await stream.next()];
 
     expect(stream.retry).toBe(3000);
@@ -132,7 +111,7 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
   it('replays exactly the missed events after Last-Event-ID, then continues live without duplicates', async () => {
     const streamer = await newStreamer();
     const first = await connect(app, streamer.overlayToken!);
-    await ingest(app, streamer.id, [donation()]);
+    await ingestDonations(app, streamer.id, [sampleDonation()]);
     const seen = await first.next();
     first.close();
     await first.ended;
@@ -140,15 +119,15 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
 
     // Ingested on the other instance when there is one: the replay comes from the shared history.
     const elsewhere = second ?? app;
-    const missed = [donation(), donation()];
-    await ingest(elsewhere, streamer.id, missed);
+    const missed = [sampleDonation(), sampleDonation()];
+    await ingestDonations(elsewhere, streamer.id, missed);
 
     const again = await connect(app, streamer.overlayToken!, { 'Last-Event-ID': seen.id! });
     const replayed = [await again.next(), await again.next()];
     expect(replayed.map((event) => payload(event).amount)).toEqual(missed.map((d) => d.amount));
 
-    const live = donation();
-    await ingest(elsewhere, streamer.id, [live]);
+    const live = sampleDonation();
+    await ingestDonations(elsewhere, streamer.id, [live]);
     expect(JSON.parse((await again.next()).data).amount).toBe(live.amount);
     expect(again.events).toHaveLength(3);
 
@@ -164,18 +143,18 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
   it('sends a reset event for an id the history no longer holds', async () => {
     const streamer = await newStreamer();
     // More than the history holds: without Redis, '0' stands for a page that saw an event of an earlier boot.
-    await ingest(
+    await ingestDonations(
       app,
       streamer.id,
-      [1, 2, 3, 4, 5, 6].map(() => donation()),
+      [1, 2, 3, 4, 5, 6].map(() => sampleDonation()),
     );
     const stream = await connect(app, streamer.overlayToken!, {
       'Last-Event-ID': deployment === 'sqlite' ? '0' : '1-0',
     });
     const reset = await stream.next();
     expect(reset).toEqual({ id: '', event: 'reset', data: '{}' });
-    const live = donation();
-    await ingest(app, streamer.id, [live]);
+    const live = sampleDonation();
+    await ingestDonations(app, streamer.id, [live]);
     expect(JSON.parse((await stream.next()).data).amount).toBe(live.amount);
   });
 
@@ -183,9 +162,9 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
     const [a, b] = [await newStreamer(), await newStreamer()];
     const streamA = await connect(app, a.overlayToken!);
     const streamB = await connect(second ?? app, b.overlayToken!);
-    await ingest(app, b.id, [donation()]);
-    const forA = donation();
-    await ingest(second ?? app, a.id, [forA]);
+    await ingestDonations(app, b.id, [sampleDonation()]);
+    const forA = sampleDonation();
+    await ingestDonations(second ?? app, a.id, [forA]);
     expect(JSON.parse((await streamA.next()).data).amount).toBe(forA.amount);
     await streamB.next();
     expect(streamA.events).toHaveLength(1);
@@ -233,14 +212,14 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
       streamerId: streamer.id,
       provider: 'donationalerts',
       channel: 'poll',
-      donations: [donation()],
+      donations: [sampleDonation()],
     });
     await stream.next();
     await (
       ingestor as unknown as { announcer: { announce(d: unknown[]): Promise<void> } }
     ).announcer.announce([stored]);
-    const after = donation();
-    await ingest(app, streamer.id, [after]);
+    const after = sampleDonation();
+    await ingestDonations(app, streamer.id, [after]);
     expect(JSON.parse((await stream.next()).data).amount).toBe(after.amount);
     expect(stream.events).toHaveLength(2);
   });
@@ -293,8 +272,8 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
     );
     expect(log.stats()).toEqual(before.log);
     const stream = await connect(app, streamer.overlayToken!);
-    const live = donation();
-    await ingest(app, streamer.id, [live]);
+    const live = sampleDonation();
+    await ingestDonations(app, streamer.id, [live]);
     expect(JSON.parse((await stream.next()).data).amount).toBe(live.amount);
   });
 });

@@ -1,24 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { RedisConnection } from '../../libs/redis';
-import type { NewOverlayEvent, OverlayEvent } from '../../src/overlay/overlay-event';
+import type { OverlayEvent } from '../../src/overlay/overlay-event';
 import { RedisOverlayEventLog } from '../../src/overlay/redis-overlay-event-log';
 import { clearRedisPrefix, openRedis, testRedisConfig } from '../support/redis';
 import { within } from '../support/waiting';
-
-function alert(amount: string): NewOverlayEvent {
-  return {
-    type: 'donation',
-    data: {
-      donationId: amount,
-      donorName: null,
-      amount,
-      currency: 'RUB',
-      message: null,
-      createdAt: 0,
-      receivedAt: 0,
-    },
-  };
-}
+import { sampleOverlayEvent } from '../support/overlay-events';
 
 const SETTINGS = { historySize: 200, historyMaxAgeMs: 300, heartbeatMs: 15_000, alertDurationMs: 8000 };
 
@@ -56,7 +42,7 @@ describe(RedisOverlayEventLog.name, () => {
     const other: OverlayEvent[] = [];
     await reader.subscribe('other', (event) => other.push(event));
     const { delivered } = await firstEvent(reader, 's1');
-    const appended = await writer.append('s1', alert('1'));
+    const appended = await writer.append('s1', sampleOverlayEvent('1'));
     const event = await within(delivered, 2000, 'delivery on the other instance');
     expect(event).toEqual(appended);
     expect(event.id).toMatch(/^\d+-\d+$/);
@@ -66,7 +52,7 @@ describe(RedisOverlayEventLog.name, () => {
   it('starts watching a newly subscribed streamer while already blocked on others', async () => {
     await reader.subscribe('first', () => undefined);
     const { delivered: second } = await firstEvent(reader, 'second');
-    await writer.append('second', alert('2'));
+    await writer.append('second', sampleOverlayEvent('2'));
     await expect(within(second, 2000, 'delivery')).resolves.toMatchObject({ data: { amount: '2' } });
   });
 
@@ -82,15 +68,15 @@ describe(RedisOverlayEventLog.name, () => {
   });
 
   it('replays after an id and resets for ids aged out of the history or never issued', async () => {
-    const old = await writer.append('s', alert('1'));
-    const kept = await writer.append('s', alert('2'));
+    const old = await writer.append('s', sampleOverlayEvent('1'));
+    const kept = await writer.append('s', sampleOverlayEvent('2'));
     await expect(writer.since('s', old.id)).resolves.toEqual([kept]);
     await expect(writer.since('s', '1-0')).resolves.toBe('reset');
     await expect(writer.since('s', '7')).resolves.toBe('reset');
 
     // Ageing out is the one thing no event announces.
     await delay(SETTINGS.historyMaxAgeMs + 50);
-    const fresh = await writer.append('s', alert('3'));
+    const fresh = await writer.append('s', sampleOverlayEvent('3'));
     await expect(writer.since('s', kept.id)).resolves.toBe('reset');
     await expect(writer.since('s', fresh.id)).resolves.toEqual([]);
   });

@@ -1,0 +1,30 @@
+import { DonationIngestor } from '../../src/donations/donation-ingestor';
+import type { Donation, IncomingDonation } from '../../src/donations/donation';
+import type { ListeningApp } from './onboarding';
+
+let donationNumber = 0;
+
+/** A distinct donation each call (id, donor, amount and message numbered alike), oldest first by creation. */
+export function sampleDonation(overrides: Partial<IncomingDonation> = {}): IncomingDonation {
+  donationNumber += 1;
+  return {
+    externalId: String(100_000 + donationNumber),
+    donorName: `Donor ${donationNumber}`,
+    amount: `${donationNumber}.00`,
+    currency: 'RUB',
+    message: `Message ${donationNumber}`,
+    createdAt: 1_700_000_000_000 + donationNumber,
+    ...overrides,
+  };
+}
+
+/** Stores donations as a webhook delivery would, through the one pipeline, and returns the newly stored ones. */
+export function ingestDonations(
+  on: ListeningApp,
+  streamerId: string,
+  donations: IncomingDonation[],
+): Promise<Donation[]> {
+  return on.app
+    .get(DonationIngestor)
+    .ingest({ streamerId, provider: 'donationalerts', channel: 'webhook', donations });
+}

@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../../config';
+import { guardSqliteConnection } from '../../libs/database';
 import { applyPendingMigrations } from './migrator';
 import { buildDataSourceOptions } from './typeorm-options';
 
@@ -16,6 +17,7 @@ export class DatabaseModule {
           useFactory: () => buildDataSourceOptions(config),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
+            guardSqliteConnection(dataSource);
             if (config.runMigrations) {
               await applyPendingMigrations(dataSource);
             }

@@ -8,6 +8,7 @@ import type { Server } from 'node:http';
  */
 export class ConnectionDrainer {
   private draining = false;
+  private sweepScheduled = false;
 
   constructor(private readonly server: Server) {}
 
@@ -17,7 +18,7 @@ export class ConnectionDrainer {
     }
     res.once('finish', () => {
       if (this.draining) {
-        setImmediate(() => this.server.closeIdleConnections());
+        this.scheduleSweep();
       }
     });
     next();
@@ -28,5 +29,21 @@ export class ConnectionDrainer {
     this.draining = true;
     this.server.close();
     this.server.closeIdleConnections();
+  }
+
+  /**
+   * One sweep for every response that finished in the same turn: each sweep walks all connections, and
+   * shutdown ends every open overlay stream at once, so a sweep per response would be quadratic (10,000
+   * streams held a process for half a minute).
+   */
+  private scheduleSweep(): void {
+    if (this.sweepScheduled) {
+      return;
+    }
+    this.sweepScheduled = true;
+    setImmediate(() => {
+      this.sweepScheduled = false;
+      this.server.closeIdleConnections();
+    });
   }
 }

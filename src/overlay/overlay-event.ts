@@ -25,16 +25,25 @@ export interface OverlayEvent extends NewOverlayEvent {
 
 export type OverlayListener = (event: OverlayEvent) => void;
 
-/** Orders ids of both logs: Redis Stream ids (`<ms>-<seq>`) and the in-memory counters (`<n>`). */
+/** Orders ids of both logs: Redis Stream ids (`<ms>-<seq>`) and the in-memory ones (`<boot>-<n>`, once `<n>`). */
 export function compareEventIds(a: string, b: string): number {
-  const [x, y] = [a.split('-').map(BigInt), b.split('-').map(BigInt)];
+  const [x, y] = [a.split('-'), b.split('-')];
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const [p, q] = [x[i] ?? 0n, y[i] ?? 0n];
-    if (p !== q) {
-      return p < q ? -1 : 1;
+    const order = compareDigits(x[i] ?? '0', y[i] ?? '0');
+    if (order !== 0) {
+      return order;
     }
   }
   return 0;
+}
+
+/** Compares unsigned integers written in decimal, of any length, without parsing them (runs per stream and event). */
+function compareDigits(p: string, q: string): number {
+  const [m, n] = [p.replace(/^0+(?=\d)/, ''), q.replace(/^0+(?=\d)/, '')];
+  if (m.length !== n.length) {
+    return m.length < n.length ? -1 : 1;
+  }
+  return m < n ? -1 : m > n ? 1 : 0;
 }
 
 export function isEventId(value: string): boolean {

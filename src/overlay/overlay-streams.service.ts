@@ -4,8 +4,9 @@ import type { Response } from 'express';
 import type { AllConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { EventBus, type Unsubscribe } from '../../libs/event-bus';
-import { compareEventIds, isEventId, type OverlayEvent } from './overlay-event';
-import { OverlayEventLog } from './overlay-event-log';
+import { eventFrame, OverlayConnection } from './overlay-connection';
+import type { OverlayEvent } from './overlay-event';
+import { OverlayEventLog, type Unsubscribe as StopListening } from './overlay-event-log';
 import { OverlayMetrics } from './overlay.metrics';
 
 export const OverlayTopics = {
@@ -17,30 +18,21 @@ export interface TokenRotated {
   streamerId: string;
 }
 
-const RECONNECT_DELAY_MS = 3000;
-/**
- * A client that stops reading (a frozen OBS, a dead network path the kernel has not noticed) would make its
- * stream buffer events in this process without bound. Past this many unsent bytes the stream is dropped; the
- * page reconnects and replays what it missed from the history.
- */
-export const MAX_UNSENT_BYTES = 1024 * 1024;
-
-function eventFrame(event: OverlayEvent): string {
-  return `id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`;
+interface Fanout {
+  connections: Set<OverlayConnection>;
+  /** The one log subscription of this streamer on this instance, shared by its connections. */
+  subscribed: Promise<StopListening>;
 }
-
-/** An empty `id` clears the page's last event id, so a reconnect after a reset does not reset again. */
-const RESET_FRAME = 'id: \nevent: reset\ndata: {}\n\n';
-const HEARTBEAT_FRAME = ':\n\n';
 
 /**
  * The open SSE streams of this instance: replay after `Last-Event-ID`, then live events without gaps or
- * duplicates, heartbeats, and closing on token rotation (any instance) or shutdown.
+ * duplicates, heartbeats, and closing on token rotation (any instance) or shutdown. Each streamer with open streams
+ * here has one subscription to the event log, and each event is serialised once for all of them.
  */
 @Injectable()
 export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(OverlayStreams.name);
-  private readonly byStreamer = new Map<string, Set<() => void>>();
+  private readonly fanouts = new Map<string, Fanout>();
   private readonly heartbeatMs: number;
   private unsubscribeBus?: Unsubscribe;
 
@@ -63,114 +55,106 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
   /** Ends every stream so clients reconnect to another instance instead of holding the shutdown open. */
   async beforeApplicationShutdown(): Promise<void> {
     await this.unsubscribeBus?.();
-    for (const streamerId of [...this.byStreamer.keys()]) {
+    for (const streamerId of [...this.fanouts.keys()]) {
       this.closeStreamsOf(streamerId);
     }
   }
 
   openStreams(): number {
     let count = 0;
-    for (const streams of this.byStreamer.values()) {
-      count += streams.size;
+    for (const fanout of this.fanouts.values()) {
+      count += fanout.connections.size;
     }
     return count;
   }
 
   async serve(streamerId: string, lastEventId: string | undefined, res: Response): Promise<void> {
-    res.status(200).set({
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      'X-Accel-Buffering': 'no',
-    });
-    res.flushHeaders();
-    res.write(`retry: ${RECONNECT_DELAY_MS}\n\n`);
-
-    let closed = false;
-    let buffered: OverlayEvent[] | null = [];
-    let lastWritten = lastEventId !== undefined && isEventId(lastEventId) ? lastEventId : undefined;
-    const send = (event: OverlayEvent, mode: 'live' | 'replay'): void => {
-      if (closed || (lastWritten !== undefined && compareEventIds(event.id, lastWritten) <= 0)) {
-        return;
-      }
-      lastWritten = event.id;
-      write(eventFrame(event));
-      if (closed) {
-        return;
-      }
-      this.metrics.delivered.inc({ type: event.type, mode });
-      if (mode === 'live') {
-        this.metrics.deliveryLatency.observe(Math.max(0, this.clock.now() - event.data.receivedAt) / 1000);
-      }
-    };
-
-    let unsubscribe: (() => void) | undefined;
-    let heartbeat: NodeJS.Timeout | undefined;
-    const streams = this.byStreamer.get(streamerId) ?? new Set();
-    this.byStreamer.set(streamerId, streams);
-    const close = (): void => {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      this.metrics.openStreams.dec();
-      clearInterval(heartbeat);
-      unsubscribe?.();
-      streams.delete(close);
-      if (streams.size === 0 && this.byStreamer.get(streamerId) === streams) {
-        this.byStreamer.delete(streamerId);
-      }
-      if (!res.writableEnded) {
-        res.end();
-      }
-    };
-    const write = (frame: string): void => {
-      res.write(frame);
-      if (res.writableLength > MAX_UNSENT_BYTES) {
+    const fanout = this.fanoutOf(streamerId);
+    const connection = new OverlayConnection(res, lastEventId, {
+      onClose: (closed) => this.detach(streamerId, fanout, closed),
+      onDropped: (unsent) => {
         this.logger.warn(
-          `Overlay stream of streamer ${streamerId} dropped: its client is not reading (${res.writableLength} bytes unsent)`,
+          `Overlay stream of streamer ${streamerId} dropped: its client is not reading (${unsent} bytes unsent)`,
         );
         this.metrics.slowStreamsDropped.inc();
-        close();
-        res.destroy();
-      }
-    };
-    streams.add(close);
+      },
+    });
+    fanout.connections.add(connection);
     this.metrics.openStreams.inc();
-    res.on('close', close);
-
     try {
-      // Subscribe before reading the history, so nothing appended in between is lost; the buffer is drained after.
-      const stop = await this.log.subscribe(streamerId, (event) =>
-        buffered ? buffered.push(event) : send(event, 'live'),
-      );
-      if (closed) {
-        stop();
+      // Live events are held back from the moment the subscription exists; the history is read after, so
+      // nothing appended in between is lost, and the connection writes each event once.
+      await fanout.subscribed;
+      if (connection.isClosed) {
         return;
       }
-      unsubscribe = stop;
-      heartbeat = setInterval(() => write(HEARTBEAT_FRAME), this.heartbeatMs);
+      connection.startHeartbeat(this.heartbeatMs);
       if (lastEventId !== undefined) {
-        const missed = lastWritten === undefined ? 'reset' : await this.log.since(streamerId, lastWritten);
+        const from = connection.replayFrom;
+        const missed = from === undefined ? 'reset' : await this.log.since(streamerId, from);
         if (missed === 'reset') {
-          lastWritten = undefined;
-          res.write(RESET_FRAME);
+          connection.reset();
         } else {
-          missed.forEach((event) => send(event, 'replay'));
+          connection
+            .replay(missed)
+            .forEach((event) => this.metrics.delivered.inc({ type: event.type, mode: 'replay' }));
         }
       }
-      const pending = buffered;
-      buffered = null;
-      pending.forEach((event) => send(event, 'live'));
+      connection.goLive().forEach((event) => this.recordLive(event, 1));
     } catch (error) {
       this.logger.warn(`Overlay stream of streamer ${streamerId} failed: ${(error as Error).message}`);
-      close();
+      connection.close();
     }
   }
 
+  private fanoutOf(streamerId: string): Fanout {
+    const existing = this.fanouts.get(streamerId);
+    if (existing) {
+      return existing;
+    }
+    const connections = new Set<OverlayConnection>();
+    const subscribed = this.log.subscribe(streamerId, (event) => this.deliver(event, connections));
+    const fanout: Fanout = { connections, subscribed };
+    this.fanouts.set(streamerId, fanout);
+    return fanout;
+  }
+
+  /** One frame for all of this streamer's connections; metrics once per event, not once per connection. */
+  private deliver(event: OverlayEvent, connections: Set<OverlayConnection>): void {
+    const frame = eventFrame(event);
+    let written = 0;
+    for (const connection of connections) {
+      if (connection.offer(event, frame)) {
+        written += 1;
+      }
+    }
+    this.recordLive(event, written);
+  }
+
+  /** Latency once per event and instance: until the last of its streams here got it. */
+  private recordLive(event: OverlayEvent, written: number): void {
+    if (written > 0) {
+      this.metrics.delivered.inc({ type: event.type, mode: 'live' }, written);
+      this.metrics.deliveryLatency.observe(Math.max(0, this.clock.now() - event.data.receivedAt) / 1000);
+    }
+  }
+
+  private detach(streamerId: string, fanout: Fanout, connection: OverlayConnection): void {
+    fanout.connections.delete(connection);
+    this.metrics.openStreams.dec();
+    if (fanout.connections.size > 0 || this.fanouts.get(streamerId) !== fanout) {
+      return;
+    }
+    this.fanouts.delete(streamerId);
+    fanout.subscribed.then(
+      (unsubscribe) => unsubscribe(),
+      () => undefined,
+    );
+  }
+
   private closeStreamsOf(streamerId: string): void {
-    for (const close of [...(this.byStreamer.get(streamerId) ?? [])]) {
-      close();
+    for (const connection of [...(this.fanouts.get(streamerId)?.connections ?? [])]) {
+      connection.close();
     }
   }
 }

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { MetricsService } from '../../src/metrics/metrics.service';
 import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
-import { MAX_UNSENT_BYTES, OverlayStreams } from '../../src/overlay/overlay-streams.service';
+import { MAX_UNSENT_BYTES } from '../../src/overlay/overlay-connection';
+import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import {
   bootListeningApp,

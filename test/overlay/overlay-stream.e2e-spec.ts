@@ -1,6 +1,4 @@
-import type { Response } from 'express';
 import { DonationIngestor } from '../../src/donations/donation-ingestor';
-import { SessionService } from '../../src/auth/session.service';
 import type { DonationAlertData } from '../../src/overlay/overlay-event';
 import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
@@ -16,19 +14,10 @@ import {
 } from '../support/onboarding';
 import { openSse, type SseConnection, type SseEvent } from '../support/sse-client';
 import { waitFor } from '../support/waiting';
-import { ingestDonations, sampleDonation } from '../support/overlay';
+import { ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
 
 function payload(event: SseEvent): DonationAlertData {
   return JSON.parse(event.data) as DonationAlertData;
-}
-
-function sessionCookie(app: ListeningApp, streamerId: string): string {
-  let cookie = '';
-  const res = {
-    append: (_name: string, value: string) => (cookie = value.split(';')[0]),
-  } as unknown as Response;
-  app.app.get(SessionService).start(res, streamerId);
-  return cookie;
 }
 
 describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {

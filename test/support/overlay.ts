@@ -1,3 +1,5 @@
+import type { Response } from 'express';
+import { SessionService } from '../../src/auth/session.service';
 import { DonationIngestor } from '../../src/donations/donation-ingestor';
 import type { Donation, IncomingDonation } from '../../src/donations/donation';
 import type { ListeningApp } from './onboarding';
@@ -27,4 +29,14 @@ export function ingestDonations(
   return on.app
     .get(DonationIngestor)
     .ingest({ streamerId, provider: 'donationalerts', channel: 'webhook', donations });
+}
+
+/** The `Cookie` header of a dashboard session for the streamer, as logging in would set it. */
+export function sessionCookie(on: ListeningApp, streamerId: string): string {
+  let cookie = '';
+  const res = {
+    append: (_name: string, value: string) => (cookie = value.split(';')[0]),
+  } as unknown as Response;
+  on.app.get(SessionService).start(res, streamerId);
+  return cookie;
 }

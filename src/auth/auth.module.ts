@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { Clock } from '../../libs/clock';
 import { RedisConnection } from '../../libs/redis';
 import { DonationAlertsModule } from '../donation-alerts/donation-alerts.module';
@@ -11,6 +12,7 @@ import { AuthController } from './auth.controller';
 import { DonationAlertsConnectController } from './donation-alerts-connect.controller';
 import { MemoryOAuthStateStore, OAuthStateStore, RedisOAuthStateStore } from './oauth-state.store';
 import { OnboardingService } from './onboarding.service';
+import { SameOriginGuard } from './same-origin.guard';
 import { SessionService } from './session.service';
 import { TwitchLogin } from './twitch-login.provider';
 import { TwitchTokenValidator } from './twitch-token-validator';
@@ -27,6 +29,7 @@ import { TwitchTokenValidator } from './twitch-token-validator';
         redis.client ? new RedisOAuthStateStore(redis) : new MemoryOAuthStateStore(clock),
     },
     SessionService,
+    { provide: APP_GUARD, useClass: SameOriginGuard },
     TwitchApiClient,
     OnboardingService,
     TwitchLogin,

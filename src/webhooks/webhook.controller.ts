@@ -26,6 +26,7 @@ import { WebhookAcceptedDto, WebhookDeliveryDto } from './dto/webhook-delivery.d
 import { WebhookIntake, type DeliveryResult } from './webhook-intake.service';
 import { WebhookRateLimiter } from './webhook-rate-limiter';
 import type { SignatureHeaders } from './webhook-signature.verifier';
+import { deliveryOutcome, WebhookMetrics } from './webhook.metrics';
 
 const SIGNATURE_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature', 'x-da-signature'] as const;
 
@@ -49,6 +50,7 @@ export class WebhookController {
   constructor(
     private readonly intake: WebhookIntake,
     private readonly limiter: WebhookRateLimiter,
+    private readonly metrics: WebhookMetrics,
   ) {}
 
   @Post()
@@ -79,6 +81,8 @@ export class WebhookController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<DeliveryResult> {
+    const timer = this.metrics.duration.startTimer();
+    let settled: { result: DeliveryResult } | { error: unknown } = { error: undefined };
     try {
       const decision = await this.limiter.consume(request.ip ?? 'unknown');
       if (!decision.allowed) {
@@ -89,17 +93,23 @@ export class WebhookController {
         );
       }
       const rawBody: unknown = request.body;
-      return await this.intake.receive(
+      const result = await this.intake.receive(
         Buffer.isBuffer(rawBody) ? rawBody : Buffer.alloc(0),
         signatureHeaders(request),
       );
+      settled = { result };
+      return result;
     } catch (error) {
+      settled = { error };
       if (error instanceof HttpException) {
         throw error;
       }
       // A sender retries on 5xx; 503 says "not your fault, try again" without exposing what failed.
       this.logger.error(`Webhook delivery failed: ${(error as Error).message}`, (error as Error).stack);
       throw new ServiceUnavailableException('The delivery could not be processed; retry later');
+    } finally {
+      this.metrics.deliveries.inc({ outcome: deliveryOutcome(settled) });
+      timer();
     }
   }
 }

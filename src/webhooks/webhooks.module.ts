@@ -9,6 +9,7 @@ import { WebhookRateLimiter } from './webhook-rate-limiter';
 import { WebhookRegistrationsRepository } from './webhook-registrations.repository';
 import { WebhookRegistrations } from './webhook-registrations.service';
 import { WebhookSecrets } from './webhook-secrets';
+import { WebhookMetrics } from './webhook.metrics';
 import { WebhooksAdminController } from './webhooks-admin.controller';
 
 @Module({
@@ -19,6 +20,7 @@ import { WebhooksAdminController } from './webhooks-admin.controller';
     WebhookSecrets,
     WebhookRateLimiter,
     WebhookIntake,
+    WebhookMetrics,
     WebhookRegistrations,
   ],
   exports: [WebhookRegistrations],

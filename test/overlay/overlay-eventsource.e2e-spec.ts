@@ -3,12 +3,8 @@ import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import {
-  EventSourceClient,
-  metricValue,
-  type EventSourceOptions,
-  type ReceivedEvent,
-} from '../support/event-source';
+import { EventSourceClient, type EventSourceOptions, type ReceivedEvent } from '../support/event-source';
+import { metricValue } from '../support/metrics';
 import { httpGet } from '../support/http';
 import {
   ADMIN_API_KEY,

@@ -13,6 +13,7 @@ import {
   type DonationAlertsRig,
 } from '../support/donation-alerts';
 import { expectNoInternals } from '../support/http';
+import { metricValue } from '../support/metrics';
 import { ADMIN_API_KEY, DEPLOYMENTS } from '../support/onboarding';
 import {
   daDonation,
@@ -121,6 +122,38 @@ describe(WebhookController.name, () => {
       });
       expect(JSON.stringify(status.body)).not.toContain(secret);
       expect(JSON.stringify(logs.entries)).not.toContain(secret);
+    });
+
+    it('counts deliveries by outcome, and their duration, in /metrics', async () => {
+      const { streamerId, secret } = await registeredStreamer();
+      const metric = async (outcome: string) =>
+        metricValue((await request(instance.server).get('/metrics')).text, 'da_webhook_deliveries_total', {
+          outcome,
+        });
+      const outcomes = ['stored', 'duplicate', 'bad-signature', 'unknown-streamer', 'malformed-json'];
+      const before = await Promise.all(outcomes.map(metric));
+      const durations = metricValue(
+        (await request(instance.server).get('/metrics')).text,
+        'da_webhook_duration_seconds_count',
+      );
+      const body = deliveryBody(streamerId, daDonation());
+      const headers = standardHeaders(secret, body, nowS());
+
+      expect((await post(body, headers)).status).toBe(200);
+      expect((await post(body, headers)).body).toEqual({ duplicate: true });
+      expect((await post(body, standardHeaders(`whsec_${'A'.repeat(43)}=`, body, nowS()))).status).toBe(401);
+      const stranger = deliveryBody('999999999', daDonation());
+      expect((await post(stranger, standardHeaders(secret, stranger, nowS()))).status).toBe(404);
+      expect((await post('{not json', { 'content-type': 'application/json' })).status).toBe(400);
+
+      const after = await Promise.all(outcomes.map(metric));
+      expect(after.map((value, i) => value - before[i])).toEqual([1, 1, 1, 1, 1]);
+      expect(
+        metricValue(
+          (await request(instance.server).get('/metrics')).text,
+          'da_webhook_duration_seconds_count',
+        ),
+      ).toBe(durations + 5);
     });
 
     it('makes a recent streamer push-enabled for the scheduler until deliveries stop for WEBHOOK_PUSH_ACTIVE_MS', async () => {

@@ -358,19 +358,28 @@ describe('overlay page in a browser', () => {
   });
 
   describe('when the app restarts on the same port and database', () => {
-    it('reconnects by itself and shows a donation sent once it is back', async () => {
+    /** An overlay page that has shown one donation, and the app restarted under it. */
+    async function showOneThenRestart() {
       let app = await bootOwnApp();
       cleanups.push(() => app.close());
       const streamer = await newStreamer(app);
       const { page } = await openOverlay(await newContext(), overlayUrlOf(app, streamer));
       const [before] = await ingestDonations(app, streamer.id, [sampleDonation()]);
       await waitForAlert(page, before.id);
-
       app = await restartListeningApp(app);
+      return { app, streamer, page, before };
+    }
+
+    async function reconnected(app: ListeningApp, page: Page): Promise<void> {
       await waitForReconnect(page);
       await waitFor(() => app.app.get(OverlayEventLog).stats().listeners === 1, {
         what: 'the page to listen on the restarted app',
       });
+    }
+
+    it('reconnects by itself and shows a donation sent once it is back', async () => {
+      const { app, streamer, page, before } = await showOneThenRestart();
+      await reconnected(app, page);
       const [after] = await ingestDonations(app, streamer.id, [sampleDonation()]);
       await waitForAlert(page, after.id);
 
@@ -378,21 +387,11 @@ describe('overlay page in a browser', () => {
     });
 
     it('shows a donation that arrived while it was reconnecting', async () => {
-      let app = await bootOwnApp();
-      cleanups.push(() => app.close());
-      const streamer = await newStreamer(app);
-      const { page } = await openOverlay(await newContext(), overlayUrlOf(app, streamer));
-      const [before] = await ingestDonations(app, streamer.id, [sampleDonation()]);
-      await waitForAlert(page, before.id);
-
-      app = await restartListeningApp(app);
+      const { app, streamer, page, before } = await showOneThenRestart();
       // The page waits the stream's `retry:` (3 s) before reconnecting: this one is stored in between.
       expect(app.app.get(OverlayStreams).openStreams()).toBe(0);
       const [during] = await ingestDonations(app, streamer.id, [sampleDonation()]);
-      await waitForReconnect(page);
-      await waitFor(() => app.app.get(OverlayEventLog).stats().listeners === 1, {
-        what: 'the page to listen on the restarted app',
-      });
+      await reconnected(app, page);
       const [after] = await ingestDonations(app, streamer.id, [sampleDonation()]);
       await waitForAlert(page, after.id);
 

@@ -37,7 +37,7 @@ export class OverlayConnection {
 
   constructor(
     private readonly res: Response,
-    readonly lastEventId: string | undefined,
+    lastEventId: string | undefined,
     private readonly hooks: ConnectionHooks,
   ) {
     this.lastWritten = lastEventId !== undefined && isEventId(lastEventId) ? lastEventId : undefined;

@@ -142,7 +142,7 @@ const INVALID_GRANT =
   'was issued to another client.';
 
 /** DonationAlerts' OAuth server (`/oauth/*`) and API (`/api/v1/*`, Laravel Passport style) on one server. */
-export class FakeDonationAlerts extends FakeOAuthProvider<number> {
+export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlertsUser> {
   readonly authorizeRequests: DonationAlertsAuthorizeRequest[] = [];
   /** Delay before every `/api/v1/*` answer, refusals included. */
   latencyMs: number;
@@ -157,8 +157,6 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number> {
   /** Stamps `created_at` on donations added without one; follows `clock` unless set. */
   now: () => number;
 
-  private readonly users = new Map<number, DonationAlertsUser>();
-  private nextConsent?: { deny: true } | { deny: false; userId: number };
   private readonly rateWindow = new SlidingWindowLog();
   private rateRefusals = 0;
   /** Per user, newest first. */
@@ -239,17 +237,6 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number> {
     };
     this.users.set(user.id, user);
     return { ...user };
-  }
-
-  /** The next authorize approves as this user (afterwards: the first added user again). */
-  nextLoginAs(userId: number): void {
-    this.requireUser(userId);
-    this.nextConsent = { deny: false, userId };
-  }
-
-  /** The next authorize redirects back with `error=access_denied`. */
-  denyNextAuthorization(): void {
-    this.nextConsent = { deny: true };
   }
 
   /**
@@ -417,24 +404,12 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number> {
       state: params.state,
     });
 
-    const consent = this.nextConsent ?? { deny: false, userId: this.defaultUserId() };
-    this.nextConsent = undefined;
-    const back = new URL(redirectUri);
-    if (consent.deny) {
-      back.searchParams.set('error', 'access_denied');
-      back.searchParams.set(
-        'error_description',
-        'The resource owner or authorization server denied the request.',
-      );
-    } else {
-      back.searchParams.set(
-        'code',
-        this.tokens.issueCode({ userId: consent.userId, clientId: this.clientId, scopes }, redirectUri),
-      );
-    }
-    if (params.state !== undefined) {
-      back.searchParams.set('state', params.state);
-    }
+    const back = this.consentRedirect(
+      redirectUri,
+      scopes,
+      params.state,
+      'The resource owner or authorization server denied the request.',
+    );
     return redirectReply(back.toString());
   }
 
@@ -467,22 +442,6 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number> {
           ),
         );
     }
-  }
-
-  private defaultUserId(): number {
-    const first = this.users.keys().next();
-    if (first.done) {
-      throw new Error('FakeDonationAlerts has no users: call addUser() before authorizing');
-    }
-    return first.value;
-  }
-
-  private requireUser(userId: number): DonationAlertsUser {
-    const user = this.users.get(userId);
-    if (!user) {
-      throw new Error(`FakeDonationAlerts has no user ${userId}`);
-    }
-    return user;
   }
 }
 

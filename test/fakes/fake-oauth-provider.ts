@@ -5,7 +5,7 @@ import { OAuthTokenStore } from './oauth-tokens';
  * What every fake OAuth provider shares: its HTTP server, its token store, and the knobs tests turn on them
  * (faults, expiring and revoking tokens, reading what was issued).
  */
-export abstract class FakeOAuthProvider<TUserId extends string | number> {
+export abstract class FakeOAuthProvider<TUserId extends string | number, TUser> {
   readonly clientId: string;
   readonly clientSecret: string;
   /** Delay before every token endpoint answer, so concurrent refreshes really overlap. */
@@ -15,6 +15,8 @@ export abstract class FakeOAuthProvider<TUserId extends string | number> {
   protected readonly http = new FakeHttpServer();
   protected readonly tokens: OAuthTokenStore<TUserId>;
   protected readonly redirectUris?: string[];
+  protected readonly users = new Map<TUserId, TUser>();
+  private nextConsent?: { deny: true } | { deny: false; userId: TUserId };
 
   protected constructor(settings: {
     clientId: string;
@@ -75,6 +77,61 @@ export abstract class FakeOAuthProvider<TUserId extends string | number> {
   /** Every access token ever issued, oldest first. */
   issuedAccessTokens(): string[] {
     return this.tokens.issuedAccessTokens();
+  }
+
+  /** The next authorize approves as this user (afterwards: the first added user again). */
+  nextLoginAs(userId: TUserId): void {
+    this.requireUser(userId);
+    this.nextConsent = { deny: false, userId };
+  }
+
+  /** The next authorize redirects back with `error=access_denied`, as when the user clicks Cancel. */
+  denyNextAuthorization(): void {
+    this.nextConsent = { deny: true };
+  }
+
+  /**
+   * Where the user's browser goes back to after the consent screen: with a code for the consenting user (the
+   * one `nextLoginAs` named, else the first added), or `error=access_denied`, and the `state` echoed.
+   */
+  protected consentRedirect(
+    redirectUri: string,
+    scopes: string[],
+    state: string | undefined,
+    deniedDescription: string,
+  ): URL {
+    const consent = this.nextConsent ?? { deny: false, userId: this.defaultUserId() };
+    this.nextConsent = undefined;
+    const back = new URL(redirectUri);
+    if (consent.deny) {
+      back.searchParams.set('error', 'access_denied');
+      back.searchParams.set('error_description', deniedDescription);
+    } else {
+      back.searchParams.set(
+        'code',
+        this.tokens.issueCode({ userId: consent.userId, clientId: this.clientId, scopes }, redirectUri),
+      );
+    }
+    if (state !== undefined) {
+      back.searchParams.set('state', state);
+    }
+    return back;
+  }
+
+  protected requireUser(userId: TUserId): TUser {
+    const user = this.users.get(userId);
+    if (!user) {
+      throw new Error(`${this.constructor.name} has no user ${userId}`);
+    }
+    return user;
+  }
+
+  private defaultUserId(): TUserId {
+    const first = this.users.keys().next();
+    if (first.done) {
+      throw new Error(`${this.constructor.name} has no users: call addUser() before authorizing`);
+    }
+    return first.value;
   }
 
   protected redirectUriAllowed(redirectUri: string): boolean {

@@ -63,11 +63,8 @@ const TOKEN_PATH = '/oauth2/token';
  * Twitch's id host (`/oauth2/*`) and API host (`/helix/*`) on one local server: the app points both
  * TWITCH_AUTH_BASE_URL and TWITCH_API_BASE_URL at `baseUrl`.
  */
-export class FakeTwitch extends FakeOAuthProvider<string> {
+export class FakeTwitch extends FakeOAuthProvider<string, TwitchUser> {
   readonly authorizeRequests: TwitchAuthorizeRequest[] = [];
-
-  private readonly users = new Map<string, TwitchUser>();
-  private nextConsent?: { deny: true } | { deny: false; userId: string };
 
   private constructor(options: FakeTwitchOptions) {
     super({
@@ -121,17 +118,6 @@ export class FakeTwitch extends FakeOAuthProvider<string> {
     return { ...user };
   }
 
-  /** The next authorize approves as this user (afterwards: the first added user again). */
-  nextLoginAs(userId: string): void {
-    this.requireUser(userId);
-    this.nextConsent = { deny: false, userId };
-  }
-
-  /** The next authorize redirects back with `error=access_denied`, as when the user clicks Cancel. */
-  denyNextAuthorization(): void {
-    this.nextConsent = { deny: true };
-  }
-
   private authorize(request: FakeRequest): FakeReply {
     const { params } = request;
     if (params.client_id !== this.clientId) {
@@ -154,22 +140,9 @@ export class FakeTwitch extends FakeOAuthProvider<string> {
       forceVerify: params.force_verify === 'true',
     });
 
-    const consent = this.nextConsent ?? { deny: false, userId: this.defaultUserId() };
-    this.nextConsent = undefined;
-    const back = new URL(redirectUri);
-    if (consent.deny) {
-      back.searchParams.set('error', 'access_denied');
-      back.searchParams.set('error_description', 'The user denied you access');
-    } else {
-      const code = this.tokens.issueCode(
-        { userId: consent.userId, clientId: this.clientId, scopes },
-        redirectUri,
-      );
-      back.searchParams.set('code', code);
+    const back = this.consentRedirect(redirectUri, scopes, params.state, 'The user denied you access');
+    if (back.searchParams.has('code')) {
       back.searchParams.set('scope', scopes.join(' '));
-    }
-    if (params.state !== undefined) {
-      back.searchParams.set('state', params.state);
     }
     return redirectReply(back.toString());
   }
@@ -244,22 +217,6 @@ export class FakeTwitch extends FakeOAuthProvider<string> {
         ? [this.requireUser(info.userId)]
         : [...this.users.values()].filter((user) => user.id === id || user.login === login?.toLowerCase());
     return jsonReply(200, { data: wanted.map((user) => ({ ...user })) });
-  }
-
-  private defaultUserId(): string {
-    const first = this.users.keys().next();
-    if (first.done) {
-      throw new Error('FakeTwitch has no users: call addUser() before authorizing');
-    }
-    return first.value;
-  }
-
-  private requireUser(userId: string): TwitchUser {
-    const user = this.users.get(userId);
-    if (!user) {
-      throw new Error(`FakeTwitch has no user ${userId}`);
-    }
-    return user;
   }
 }
 

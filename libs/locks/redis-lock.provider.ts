@@ -1,5 +1,5 @@
 import Redlock, { ExecutionError, ResourceLockedError, type Lock } from 'redlock';
-import type { RedisConnection } from '../redis';
+import { RedisScript, type RedisConnection } from '../redis';
 import type { Lease } from './lease';
 import { LockProvider } from './lock-provider';
 
@@ -9,7 +9,7 @@ import { LockProvider } from './lock-provider';
  * nothing on disk, and a restart must not hand out tokens lower than the ones the database has already seen.
  * Microseconds (about 1.8e15 today, well inside 2^53) keep the floor ahead of any realistic hand-over rate.
  */
-const NEXT_FENCING_TOKEN = `
+const NEXT_FENCING_TOKEN = new RedisScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return false
 end
@@ -21,7 +21,7 @@ if token < floor then
   token = floor
 end
 return token
-`;
+`);
 
 /** True when redlock failed only because the key is taken, not because Redis could not be reached. */
 async function isHeldByAnother(error: unknown): Promise<boolean> {
@@ -90,12 +90,10 @@ export class RedisLockProvider extends LockProvider {
     }
     let token: unknown;
     try {
-      token = await this.redis.client!.eval(
-        NEXT_FENCING_TOKEN,
-        2,
-        lockKey,
-        this.redis.key('fence', key),
-        lock.value,
+      token = await NEXT_FENCING_TOKEN.run(
+        this.redis.client!,
+        [lockKey, this.redis.key('fence', key)],
+        [lock.value],
       );
     } catch (error) {
       await this.redlock.release(lock, { retryCount: 0 }).catch(() => undefined);

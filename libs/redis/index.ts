@@ -1,3 +1,4 @@
 export * from './redis-connection';
 export * from './redis.module';
 export * from './redis-url';
+export * from './redis-script';

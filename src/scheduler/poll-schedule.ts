@@ -1,4 +1,4 @@
-import type { RedisConnection } from '../../libs/redis';
+import { RedisScript, type RedisConnection } from '../../libs/redis';
 
 export interface ScheduledStreamer {
   streamerId: string;
@@ -24,13 +24,13 @@ export abstract class PollSchedule {
   abstract size(): Promise<number>;
 }
 
-const CLAIM_DUE = `
+const CLAIM_DUE = new RedisScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[2]))
 for i = 1, #due, 2 do
   redis.call('ZADD', KEYS[1], 'XX', tonumber(ARGV[1]) + tonumber(ARGV[3]), due[i])
 end
 return due
-`;
+`);
 
 export class RedisPollSchedule extends PollSchedule {
   private readonly key: string;
@@ -56,7 +56,7 @@ export class RedisPollSchedule extends PollSchedule {
     if (limit <= 0) {
       return [];
     }
-    const flat = (await this.redis.client!.eval(CLAIM_DUE, 1, this.key, now, limit, holdMs)) as string[];
+    const flat = (await CLAIM_DUE.run(this.redis.client!, [this.key], [now, limit, holdMs])) as string[];
     return pairs(flat);
   }
 

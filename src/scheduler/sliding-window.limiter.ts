@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RedisConnection } from '../../libs/redis';
+import { RedisScript, type RedisConnection } from '../../libs/redis';
 
 export interface Allowance {
   key: string;
@@ -25,7 +25,7 @@ export abstract class SlidingWindowLimiter {
  * KEYS: the limited keys. ARGV: now, window, member prefix, then per key its limit and the count to take.
  * Returns {1}, or {0, retryAfterMs, index of the blocking key}: the time until enough old requests leave it.
  */
-const TAKE_ALL = `
+const TAKE_ALL = new RedisScript(`
 local now = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 for i, key in ipairs(KEYS) do
@@ -48,7 +48,7 @@ for i, key in ipairs(KEYS) do
   redis.call('PEXPIRE', key, window)
 end
 return {1}
-`;
+`);
 
 export class RedisSlidingWindowLimiter extends SlidingWindowLimiter {
   constructor(private readonly redis: RedisConnection) {
@@ -57,15 +57,12 @@ export class RedisSlidingWindowLimiter extends SlidingWindowLimiter {
 
   async tryTake(allowances: Allowance[], windowMs: number, now: number): Promise<TakeResult> {
     const keys = allowances.map(({ key }) => this.redis.key('rate', key));
-    const result = (await this.redis.client!.eval(
-      TAKE_ALL,
-      keys.length,
-      ...keys,
+    const result = (await TAKE_ALL.run(this.redis.client!, keys, [
       now,
       windowMs,
       `${now}:${randomUUID()}`,
       ...allowances.flatMap(({ limit, count = 1 }) => [limit, count]),
-    )) as number[];
+    ])) as number[];
     if (result[0] === 1) {
       return { allowed: true };
     }

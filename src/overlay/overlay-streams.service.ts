@@ -44,6 +44,7 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
     config: ConfigService<AllConfig, true>,
   ) {
     this.heartbeatMs = config.get('overlay.heartbeatMs', { infer: true });
+    metrics.countOpenStreams(() => this.openStreams());
   }
 
   async onModuleInit(): Promise<void> {
@@ -80,7 +81,6 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
       },
     });
     fanout.connections.add(connection);
-    this.metrics.openStreams.inc();
     try {
       // Live events are held back from the moment the subscription exists; the history is read after, so
       // nothing appended in between is lost, and the connection writes each event once.
@@ -141,7 +141,6 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
 
   private detach(streamerId: string, fanout: Fanout, connection: OverlayConnection): void {
     fanout.connections.delete(connection);
-    this.metrics.openStreams.dec();
     if (fanout.connections.size > 0 || this.fanouts.get(streamerId) !== fanout) {
       return;
     }

@@ -4,17 +4,11 @@ import { MetricsService } from '../metrics/metrics.service';
 
 @Injectable()
 export class OverlayMetrics {
-  readonly openStreams: Gauge;
   readonly delivered: Counter<'type' | 'mode'>;
   readonly deliveryLatency: Histogram;
   readonly slowStreamsDropped: Counter;
 
-  constructor(metrics: MetricsService) {
-    this.openStreams = new Gauge({
-      name: 'overlay_sse_connections',
-      help: 'Overlay SSE streams open on this instance',
-      registers: [metrics.registry],
-    });
+  constructor(private readonly metrics: MetricsService) {
     this.delivered = new Counter({
       name: 'overlay_events_delivered_total',
       help: 'Overlay events written to SSE streams, by event type and mode (live, or replay after Last-Event-ID)',
@@ -31,6 +25,18 @@ export class OverlayMetrics {
       name: 'overlay_slow_streams_dropped_total',
       help: 'Overlay SSE streams closed because their client stopped reading',
       registers: [metrics.registry],
+    });
+  }
+
+  /** `overlay_sse_connections`, read from the streams themselves at each scrape. */
+  countOpenStreams(read: () => number): void {
+    new Gauge({
+      name: 'overlay_sse_connections',
+      help: 'Overlay SSE streams open on this instance',
+      registers: [this.metrics.registry],
+      collect() {
+        this.set(read());
+      },
     });
   }
 }

@@ -1,5 +1,5 @@
 import { html } from '../web/html';
-import type { Locale } from '../web/i18n';
+import { MESSAGES, type Locale } from '../web/i18n';
 
 export interface OverlayPageView {
   /** The SSE stream of this overlay, relative to the page. */
@@ -7,17 +7,12 @@ export interface OverlayPageView {
   alertDurationMs: number;
 }
 
-const LABELS: Record<Locale, { anonymous: string; test: string }> = {
-  ru: { anonymous: 'Аноним', test: 'Тест' },
-  en: { anonymous: 'Anonymous', test: 'Test' },
-};
-
 /**
  * The OBS browser source: a transparent 1920×1080 stage. Everything it needs comes from data attributes, so
  * the script can stay a static asset under the `script-src 'self'` policy.
  */
 export function overlayPage(locale: Locale, view: OverlayPageView): string {
-  const labels = LABELS[locale];
+  const t = MESSAGES[locale];
   return `<!doctype html>${
     html`<html lang="${locale}">
       <head>
@@ -32,8 +27,8 @@ export function overlayPage(locale: Locale, view: OverlayPageView): string {
           id="overlay"
           data-events-url="${view.eventsUrl}"
           data-duration-ms="${view.alertDurationMs}"
-          data-anonymous="${labels.anonymous}"
-          data-test-label="${labels.test}"
+          data-anonymous="${t.anonymousDonor}"
+          data-test-label="${t.testAlertBadge}"
           data-state="connecting"
         ></div>
         <script src="/assets/overlay.js" defer></script>

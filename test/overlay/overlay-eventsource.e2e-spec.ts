@@ -1,4 +1,4 @@
-import type { DonationAlertData } from '../../src/overlay/overlay-event';
+import { compareEventIds, type DonationAlertData } from '../../src/overlay/overlay-event';
 import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
@@ -41,21 +41,9 @@ function payload(event: ReceivedEvent): DonationAlertData {
   return JSON.parse(event.data) as DonationAlertData;
 }
 
-/** Orders ids independently of the app: Redis Stream ids `<ms>-<seq>` and in-memory counters `<n>`. */
-function compareIds(a: string, b: string): number {
-  const [x, y] = [a.split('-').map(BigInt), b.split('-').map(BigInt)];
-  for (let i = 0; i < Math.max(x.length, y.length); i++) {
-    const [p, q] = [x[i] ?? 0n, y[i] ?? 0n];
-    if (p !== q) {
-      return p < q ? -1 : 1;
-    }
-  }
-  return 0;
-}
-
 function expectStrictlyIncreasing(ids: string[]): void {
   expect(ids.every((id) => /^\d+(-\d+)?$/.test(id))).toBe(true);
-  ids.slice(1).forEach((id, i) => expect(compareIds(ids[i], id)).toBe(-1));
+  ids.slice(1).forEach((id, i) => expect(compareEventIds(ids[i], id)).toBe(-1));
 }
 
 async function metrics(on: ListeningApp): Promise<string> {

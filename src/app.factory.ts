@@ -59,7 +59,7 @@ const WEBHOOK_BODY_LIMIT = '64kb';
  * would reject bad input before the endpoint can answer it properly); every other route parses JSON and forms.
  * Express matches routes case-insensitively and ignores a trailing slash, so the check does too.
  */
-export function useBodyParsers(app: NestExpressApplication, config: AllConfig): void {
+function useBodyParsers(app: NestExpressApplication, config: AllConfig): void {
   const webhookBody = raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT });
   app.use((request: Request, response: Response, next: NextFunction) => {
     const path = request.path.replace(/\/+$/, '').toLowerCase();
@@ -88,6 +88,14 @@ export async function createApp(config: AllConfig): Promise<CreatedApp> {
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
+  return { app, drainer: configureHttpPlatform(app, config) };
+}
+
+/**
+ * Every platform concern around the modules: proxy trust, connection draining, request ids, security headers,
+ * body parsers, validation, the error shape and the OpenAPI description. Returns the drainer for shutdown.
+ */
+export function configureHttpPlatform(app: NestExpressApplication, config: AllConfig): ConnectionDrainer {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback, linklocal, uniquelocal');
   const drainer = new ConnectionDrainer(app.getHttpServer());
@@ -98,5 +106,5 @@ export async function createApp(config: AllConfig): Promise<CreatedApp> {
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   setUpOpenApi(app);
-  return { app, drainer };
+  return drainer;
 }

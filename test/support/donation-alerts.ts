@@ -8,11 +8,8 @@ import { loadConfig, type AllConfig, type Environment } from '../../config';
 import { Clock } from '../../libs/clock';
 import { EventBus, type BusMessage } from '../../libs/event-bus';
 import { DatabaseLockProvider, LockKeys, RedisLockProvider, type Lease } from '../../libs/locks';
-import { useBodyParsers } from '../../src/app.factory';
+import { configureHttpPlatform } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
-import { AllExceptionsFilter } from '../../src/common/http/all-exceptions.filter';
-import { requestIdMiddleware } from '../../src/common/http/request-id';
-import { createValidationPipe } from '../../src/common/http/validation';
 import { DonationEvents, type Donation } from '../../src/donations/donation';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
 import { DonationAlertsScheduler, type PollResult } from '../../src/scheduler/donation-alerts-scheduler';
@@ -126,7 +123,7 @@ export interface ClockedAppOptions {
 
 /**
  * Boots AppModule with `clock` in place of the system clock (everything that schedules, expires or backs off
- * reads it), and the same pipes, filters, body parsers and logger wiring as `createApp`.
+ * reads it), and the same HTTP platform as `createApp`.
  */
 export async function bootClockedApp(
   env: Environment,
@@ -145,10 +142,7 @@ export async function bootClockedApp(
     bodyParser: false,
   });
   app.useLogger(options.logger ?? app.get(PinoLogger));
-  app.use(requestIdMiddleware);
-  useBodyParsers(app, config);
-  app.useGlobalPipes(createValidationPipe());
-  app.useGlobalFilters(new AllExceptionsFilter());
+  configureHttpPlatform(app, config);
   try {
     await app.init();
   } catch (error) {

@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import type { AllConfig } from '../../config';
-import { RedisConnection } from '../redis';
+import { redisOrMemory } from '../redis';
 import { EventBus } from './event-bus';
 import { LocalEventBus } from './local-event-bus';
 import { RedisEventBus } from './redis-event-bus';
@@ -12,14 +12,11 @@ import { RedisEventBus } from './redis-event-bus';
 @Module({
   imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false })],
   providers: [
-    {
-      provide: EventBus,
-      inject: [RedisConnection, ConfigService],
-      useFactory: (redis: RedisConnection, config: ConfigService<AllConfig, true>) => {
-        const instanceId = config.get('app.instanceId', { infer: true });
-        return redis.client ? new RedisEventBus(redis, instanceId) : new LocalEventBus(instanceId);
-      },
-    },
+    redisOrMemory<EventBus, [ConfigService<AllConfig, true>]>(EventBus, {
+      redis: (redis, config) => new RedisEventBus(redis, config.get('app.instanceId', { infer: true })),
+      memory: (config) => new LocalEventBus(config.get('app.instanceId', { infer: true })),
+      inject: [ConfigService],
+    }),
   ],
   exports: [EventBus],
 })

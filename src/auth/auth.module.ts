@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { Clock } from '../../libs/clock';
-import { RedisConnection } from '../../libs/redis';
+import { redisOrMemory } from '../../libs/redis';
 import { DonationAlertsModule } from '../donation-alerts/donation-alerts.module';
 import { DonationsModule } from '../donations/donations.module';
 import { OAuthModule } from '../oauth/oauth.module';
@@ -22,12 +22,11 @@ import { TwitchTokenValidator } from './twitch-token-validator';
   imports: [StreamersModule, OAuthModule, DonationAlertsModule, DonationsModule],
   controllers: [AuthController, DonationAlertsConnectController, PagesController],
   providers: [
-    {
-      provide: OAuthStateStore,
-      inject: [RedisConnection, Clock],
-      useFactory: (redis: RedisConnection, clock: Clock) =>
-        redis.client ? new RedisOAuthStateStore(redis) : new MemoryOAuthStateStore(clock),
-    },
+    redisOrMemory<OAuthStateStore, [Clock]>(OAuthStateStore, {
+      redis: (redis) => new RedisOAuthStateStore(redis),
+      memory: (clock) => new MemoryOAuthStateStore(clock),
+      inject: [Clock],
+    }),
     SessionService,
     { provide: APP_GUARD, useClass: SameOriginGuard },
     TwitchApiClient,

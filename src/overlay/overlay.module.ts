@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../../config';
 import { Clock } from '../../libs/clock';
-import { RedisConnection } from '../../libs/redis';
+import { redisOrMemory } from '../../libs/redis';
 import { AuthModule } from '../auth/auth.module';
 import { DonationsModule } from '../donations/donations.module';
 import { StreamersModule } from '../streamers/streamers.module';
@@ -23,22 +23,16 @@ import { TestAlerts } from './test-alerts.service';
   imports: [StreamersModule, DonationsModule, AuthModule],
   controllers: [OverlayController, OverlayApiController, AdminOverlayController],
   providers: [
-    {
-      provide: OverlayEventLog,
-      inject: [RedisConnection, ConfigService, Clock],
-      useFactory: (redis: RedisConnection, config: ConfigService<AllConfig, true>, clock: Clock) => {
-        const overlay = config.get('overlay', { infer: true });
-        return redis.client
-          ? new RedisOverlayEventLog(redis, overlay)
-          : new MemoryOverlayEventLog(overlay, clock);
-      },
-    },
-    {
-      provide: AnnouncedDonations,
-      inject: [RedisConnection, Clock],
-      useFactory: (redis: RedisConnection, clock: Clock) =>
-        redis.client ? new RedisAnnouncedDonations(redis) : new MemoryAnnouncedDonations(clock),
-    },
+    redisOrMemory<OverlayEventLog, [ConfigService<AllConfig, true>, Clock]>(OverlayEventLog, {
+      redis: (redis, config) => new RedisOverlayEventLog(redis, config.get('overlay', { infer: true })),
+      memory: (config, clock) => new MemoryOverlayEventLog(config.get('overlay', { infer: true }), clock),
+      inject: [ConfigService, Clock],
+    }),
+    redisOrMemory<AnnouncedDonations, [Clock]>(AnnouncedDonations, {
+      redis: (redis) => new RedisAnnouncedDonations(redis),
+      memory: (clock) => new MemoryAnnouncedDonations(clock),
+      inject: [Clock],
+    }),
     OverlayStreams,
     OverlayMetrics,
     OverlayDonationListener,

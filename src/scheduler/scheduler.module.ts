@@ -1,11 +1,11 @@
 import { Injectable, Module } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { RedisConnection } from '../../libs/redis';
-import { OnboardingEvents } from '../auth/onboarding.service';
+import { redisOrMemory } from '../../libs/redis';
 import { DonationAlertsModule } from '../donation-alerts/donation-alerts.module';
 import { DonationsModule } from '../donations/donations.module';
 import { OAuthCredentialsRepository } from '../oauth/oauth-credentials.repository';
 import { OAuthModule } from '../oauth/oauth.module';
+import { OnboardingEvents } from '../streamers/streamers.events';
 import { StreamersModule } from '../streamers/streamers.module';
 import { DonationAlertsScheduler } from './donation-alerts-scheduler';
 import { DonationPoller } from './donation-poller';
@@ -57,36 +57,22 @@ export class SchedulerMembership {
   }
 }
 
-const byRedis = <T>(redisBacked: (redis: RedisConnection) => T, inMemory: () => T) => ({
-  inject: [RedisConnection],
-  useFactory: (redis: RedisConnection) => (redis.client ? redisBacked(redis) : inMemory()),
-});
-
 @Module({
   imports: [DonationAlertsModule, DonationsModule, OAuthModule, StreamersModule],
   controllers: [SchedulerController],
   providers: [
-    {
-      provide: PollSchedule,
-      ...byRedis<PollSchedule>(
-        (redis) => new RedisPollSchedule(redis),
-        () => new MemoryPollSchedule(),
-      ),
-    },
-    {
-      provide: PollStateStore,
-      ...byRedis<PollStateStore>(
-        (redis) => new RedisPollStateStore(redis),
-        () => new MemoryPollStateStore(),
-      ),
-    },
-    {
-      provide: SlidingWindowLimiter,
-      ...byRedis<SlidingWindowLimiter>(
-        (redis) => new RedisSlidingWindowLimiter(redis),
-        () => new MemorySlidingWindowLimiter(),
-      ),
-    },
+    redisOrMemory<PollSchedule>(PollSchedule, {
+      redis: (redis) => new RedisPollSchedule(redis),
+      memory: () => new MemoryPollSchedule(),
+    }),
+    redisOrMemory<PollStateStore>(PollStateStore, {
+      redis: (redis) => new RedisPollStateStore(redis),
+      memory: () => new MemoryPollStateStore(),
+    }),
+    redisOrMemory<SlidingWindowLimiter>(SlidingWindowLimiter, {
+      redis: (redis) => new RedisSlidingWindowLimiter(redis),
+      memory: () => new MemorySlidingWindowLimiter(),
+    }),
     PollBudget,
     DonationPoller,
     DonationAlertsScheduler,

@@ -4,13 +4,9 @@ import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oa
 import { DonationCursorsRepository } from '../donations/donation-cursors.repository';
 import { OAuthCredentialsRepository, type TokenSet } from '../oauth/oauth-credentials.repository';
 import type { StreamerEntity } from '../streamers/entities/streamer.entity';
+import { OnboardingEvents } from '../streamers/streamers.events';
 import { StreamersRepository } from '../streamers/streamers.repository';
 import type { TwitchUser } from '../twitch/twitch-api.client';
-
-export const OnboardingEvents = {
-  donationAlertsConnected: 'donationalerts.connected',
-  donationAlertsDisconnected: 'donationalerts.disconnected',
-} as const;
 
 export class DonationAlertsAccountTakenError extends Error {
   constructor() {

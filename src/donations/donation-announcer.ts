@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, LessThan } from 'typeorm';
 import { Clock } from '../../libs/clock';
 import { EventBus } from '../../libs/event-bus';
-import { DonationEvents, type Donation } from './donation';
+import type { Donation } from './donation';
+import { DonationEvents } from './donations.events';
 import { DonationEntity } from './entities/donation.entity';
 
 /** Donations stored longer ago than this without an announcement are announced again. */

@@ -23,11 +23,6 @@ export interface Donation extends IncomingDonation {
   receivedAt: number;
 }
 
-export const DonationEvents = {
-  /** In-process (EventEmitter2) and on the cross-instance bus, once per newly stored donation, oldest first. */
-  received: 'donation.received',
-} as const;
-
 /** Oldest first: by donation time, then by the provider's id (numerically when both are numbers). */
 export function oldestFirst(a: IncomingDonation, b: IncomingDonation): number {
   if (a.createdAt !== b.createdAt) {

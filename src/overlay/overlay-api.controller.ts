@@ -6,7 +6,7 @@ import type { AllConfig } from '../../config';
 import { EventBus } from '../../libs/event-bus';
 import { SessionService } from '../auth/session.service';
 import { StreamersRepository } from '../streamers/streamers.repository';
-import { OverlayTopics, type TokenRotated } from './overlay-streams.service';
+import { OverlayTopics, type TokenRotated } from './overlay.events';
 import { TestAlerts } from './test-alerts.service';
 
 /** The dashboard's overlay actions, for the logged-in streamer. */

@@ -2,7 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import type { AllConfig } from '../../config';
-import { DonationEvents, type Donation } from '../donations/donation';
+import type { Donation } from '../donations/donation';
+import { DonationEvents } from '../donations/donations.events';
 import { AnnouncedDonations } from './announced-donations';
 import { OverlayEventLog } from './overlay-event-log';
 

@@ -7,16 +7,8 @@ import { EventBus, type Unsubscribe } from '../../libs/event-bus';
 import { eventFrame, OverlayConnection } from './overlay-connection';
 import type { OverlayEvent } from './overlay-event';
 import { OverlayEventLog, type Unsubscribe as StopListening } from './overlay-event-log';
+import { OverlayTopics, type TokenRotated } from './overlay.events';
 import { OverlayMetrics } from './overlay.metrics';
-
-export const OverlayTopics = {
-  /** Payload: { streamerId }. Every instance closes that streamer's open streams; the token is not sent. */
-  tokenRotated: 'overlay.token-rotated',
-} as const;
-
-export interface TokenRotated {
-  streamerId: string;
-}
 
 interface Fanout {
   connections: Set<OverlayConnection>;

@@ -1,4 +1,5 @@
-import { DonationEvents, type Donation, type IncomingDonation } from '../../src/donations/donation';
+import type { Donation, IncomingDonation } from '../../src/donations/donation';
+import { DonationEvents } from '../../src/donations/donations.events';
 import { DonationCursorsRepository } from '../../src/donations/donation-cursors.repository';
 import { DonationIngestor, StaleLeaseError, type IngestRequest } from '../../src/donations/donation-ingestor';
 import {

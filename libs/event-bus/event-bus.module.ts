@@ -1,23 +1,30 @@
-import { Global, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
-import type { AllConfig } from '../../config';
 import { redisOrMemory } from '../redis';
 import { EventBus } from './event-bus';
 import { LocalEventBus } from './local-event-bus';
 import { RedisEventBus } from './redis-event-bus';
 
+export interface EventBusOptions {
+  /** This instance's name, carried by every message it publishes. */
+  instanceId: string;
+}
+
 /** In-process events (`@nestjs/event-emitter`) plus the cross-instance `EventBus`. */
 @Global()
-@Module({
-  imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false })],
-  providers: [
-    redisOrMemory<EventBus, [ConfigService<AllConfig, true>]>(EventBus, {
-      redis: (redis, config) => new RedisEventBus(redis, config.get('app.instanceId', { infer: true })),
-      memory: (config) => new LocalEventBus(config.get('app.instanceId', { infer: true })),
-      inject: [ConfigService],
-    }),
-  ],
-  exports: [EventBus],
-})
-export class EventBusModule {}
+@Module({})
+export class EventBusModule {
+  static forRoot({ instanceId }: EventBusOptions): DynamicModule {
+    return {
+      module: EventBusModule,
+      imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false })],
+      providers: [
+        redisOrMemory<EventBus>(EventBus, {
+          redis: (redis) => new RedisEventBus(redis, instanceId),
+          memory: () => new LocalEventBus(instanceId),
+        }),
+      ],
+      exports: [EventBus],
+    };
+  }
+}

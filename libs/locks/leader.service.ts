@@ -5,23 +5,13 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { EventEmitter2, EventEmitterReadinessWatcher } from '@nestjs/event-emitter';
-import type { AllConfig, LeaderConfig } from '../../config';
 import { Clock } from '../clock';
 import type { Lease } from './lease';
 import { LockKeys } from './lock-keys';
+import { LeaderEvents, type LeadershipChange } from './leader.events';
 import { LockProvider } from './lock-provider';
-
-export const LeaderEvents = {
-  elected: 'leader.elected',
-  lost: 'leader.lost',
-} as const;
-
-export interface LeadershipChange {
-  instanceId: string;
-  epoch: number;
-}
+import { LocksOptions, type LeaderOptions } from './locks.options';
 
 /**
  * Cluster-wide leader election for singleton jobs: the leader holds the `leader` lock and renews it on every
@@ -31,7 +21,7 @@ export interface LeadershipChange {
 @Injectable()
 export class LeaderService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LeaderService.name);
-  private readonly settings: LeaderConfig;
+  private readonly settings: LeaderOptions;
   private readonly instanceId: string;
   private lease: Lease | null = null;
   private validUntil = 0;
@@ -45,11 +35,11 @@ export class LeaderService implements OnApplicationBootstrap, BeforeApplicationS
     private readonly locks: LockProvider,
     private readonly clock: Clock,
     private readonly events: EventEmitter2,
-    config: ConfigService<AllConfig, true>,
+    options: LocksOptions,
     @Optional() private readonly listenersReady?: EventEmitterReadinessWatcher,
   ) {
-    this.settings = config.get('leader', { infer: true });
-    this.instanceId = config.get('app.instanceId', { infer: true });
+    this.settings = options.leader;
+    this.instanceId = options.instanceId;
   }
 
   onApplicationBootstrap(): void {

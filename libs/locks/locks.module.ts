@@ -1,26 +1,29 @@
-import { Global, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { AllConfig } from '../../config';
-import { RedisConnection } from '../redis';
+import { redisOrMemory } from '../redis';
 import { DatabaseLockProvider } from './database-lock.provider';
 import { LeaderService } from './leader.service';
 import { LockProvider } from './lock-provider';
+import { LocksOptions } from './locks.options';
 import { RedisLockProvider } from './redis-lock.provider';
 
+/** Fenced locks (Redis, or the database in single-instance mode) and the cluster leader. */
 @Global()
-@Module({
-  providers: [
-    {
-      provide: LockProvider,
-      inject: [RedisConnection, DataSource, ConfigService],
-      useFactory: (redis: RedisConnection, dataSource: DataSource, config: ConfigService<AllConfig, true>) =>
-        redis.client
-          ? new RedisLockProvider(redis)
-          : new DatabaseLockProvider(dataSource, config.get('app.instanceId', { infer: true })),
-    },
-    LeaderService,
-  ],
-  exports: [LockProvider, LeaderService],
-})
-export class LocksModule {}
+@Module({})
+export class LocksModule {
+  static forRoot(options: LocksOptions): DynamicModule {
+    return {
+      module: LocksModule,
+      providers: [
+        { provide: LocksOptions, useValue: options },
+        redisOrMemory<LockProvider, [DataSource]>(LockProvider, {
+          redis: (redis) => new RedisLockProvider(redis),
+          memory: (dataSource) => new DatabaseLockProvider(dataSource, options.instanceId),
+          inject: [DataSource],
+        }),
+        LeaderService,
+      ],
+      exports: [LockProvider, LeaderService],
+    };
+  }
+}

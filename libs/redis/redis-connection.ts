@@ -1,6 +1,5 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisConfig } from '../../config';
 import { maskRedisUrl } from './redis-url';
 
 export class RedisUnavailableError extends Error {
@@ -8,6 +7,20 @@ export class RedisUnavailableError extends Error {
     super(message);
     this.name = 'RedisUnavailableError';
   }
+}
+
+/** What the Redis connection needs from the app that wires it (`RedisModule.forRoot`). */
+export interface RedisConnectionOptions {
+  /** Unset: single-instance mode. */
+  url?: string;
+  /** true: refuse to start without a reachable Redis. */
+  required: boolean;
+  tls: boolean;
+  /** Prefix of every key and channel. */
+  keyPrefix: string;
+  connectTimeoutMs: number;
+  /** A command without an answer for this long fails, so a hung connection cannot stall a lock renewal. */
+  commandTimeoutMs: number;
 }
 
 export type RedisMode = 'redis' | 'single-instance';
@@ -36,7 +49,7 @@ export class RedisConnection implements OnApplicationShutdown {
    * Connects to REDIS_URL. Unreachable or unset Redis stops the boot when REDIS_REQUIRED is true and
    * otherwise yields a connection in single-instance mode, with a warning.
    */
-  static async open(config: RedisConfig): Promise<RedisConnection> {
+  static async open(config: RedisConnectionOptions): Promise<RedisConnection> {
     if (!config.url) {
       if (config.required) {
         throw new RedisUnavailableError('Redis is required (REDIS_REQUIRED=true) but REDIS_URL is not set');
@@ -74,7 +87,7 @@ export class RedisConnection implements OnApplicationShutdown {
     return new RedisConnection(client, config.keyPrefix, undefined, maskedUrl);
   }
 
-  private static clientOptions(config: RedisConfig): RedisOptions {
+  private static clientOptions(config: RedisConnectionOptions): RedisOptions {
     return {
       lazyConnect: true,
       connectTimeout: config.connectTimeoutMs,

@@ -1,18 +1,14 @@
-import { Global, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../../config';
-import { RedisConnection } from './redis-connection';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { RedisConnection, type RedisConnectionOptions } from './redis-connection';
 
 @Global()
-@Module({
-  providers: [
-    {
-      provide: RedisConnection,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) =>
-        RedisConnection.open(config.get('redis', { infer: true })),
-    },
-  ],
-  exports: [RedisConnection],
-})
-export class RedisModule {}
+@Module({})
+export class RedisModule {
+  static forRoot(options: RedisConnectionOptions): DynamicModule {
+    return {
+      module: RedisModule,
+      providers: [{ provide: RedisConnection, useFactory: () => RedisConnection.open(options) }],
+      exports: [RedisConnection],
+    };
+  }
+}

@@ -1,10 +1,19 @@
-import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { Global, Logger, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { EventEmitter2, EventEmitterModule } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { AllConfig, LeaderConfig } from '../../config';
-import { SystemClock } from '../../libs/clock';
-import { LeaderEvents, LeaderService, type LeadershipChange } from '../../libs/locks';
+import type { LeaderConfig } from '../../config';
+import { ClockModule, SystemClock } from '../../libs/clock';
+import {
+  LeaderEvents,
+  LeaderService,
+  LocksModule,
+  LocksOptions,
+  type LeadershipChange,
+} from '../../libs/locks';
+import { RedisModule } from '../../libs/redis';
+import { testRedisConfig } from '../support/redis';
 import {
   createLockBackend,
   type LockBackend,
@@ -12,6 +21,11 @@ import {
   type LockInstance,
 } from '../support/lock-backends';
 import { waitFor, within } from '../support/waiting';
+
+/** The Redis lock backend needs no database. */
+@Global()
+@Module({ providers: [{ provide: DataSource, useValue: null }], exports: [DataSource] })
+class NoDatabaseModule {}
 
 const FAST: LeaderConfig = { heartbeatMs: 100, leaseMs: 500 };
 /** Room for a few round trips on a busy CI machine. */
@@ -27,13 +41,12 @@ interface Candidate {
 async function openCandidate(backend: LockBackend, settings: LeaderConfig): Promise<Candidate> {
   const instance = await backend.openInstance();
   const events = new EventEmitter2();
-  const config = new ConfigService<AllConfig, true>({
-    leader: settings,
-    app: { instanceId: instance.instanceId },
-  });
   return {
     instance,
-    service: new LeaderService(instance.provider, new SystemClock(), events, config),
+    service: new LeaderService(instance.provider, new SystemClock(), events, {
+      instanceId: instance.instanceId,
+      leader: settings,
+    }),
     events,
   };
 }
@@ -82,11 +95,26 @@ describe(LeaderService.name, () => {
     backend = undefined;
   });
 
-  it('reads its settings from a ConfigService built from plain objects', () => {
-    const config = new ConfigService<AllConfig, true>({ leader: FAST, app: { instanceId: 'config-check' } });
-
-    expect(config.get('leader', { infer: true })).toEqual(FAST);
-    expect(config.get('app.instanceId', { infer: true })).toBe('config-check');
+  it('takes its settings from LocksModule.forRoot, as the app wires them from its config', async () => {
+    const options = { instanceId: 'wired-instance', leader: FAST };
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        EventEmitterModule.forRoot(),
+        ClockModule,
+        RedisModule.forRoot(testRedisConfig()),
+        NoDatabaseModule,
+        LocksModule.forRoot(options),
+      ],
+    }).compile();
+    try {
+      expect(moduleRef.get(LocksOptions)).toEqual(options);
+      await moduleRef.init();
+      const leader = moduleRef.get(LeaderService);
+      await waitFor(() => leader.isLeader(), { timeoutMs: 5000 });
+      expect(leader.epoch()).toBeGreaterThan(0);
+    } finally {
+      await moduleRef.close();
+    }
   });
 
   describe.each<LockBackendKind>(['redis', 'sqlite', 'postgres'])('with the %s lock backend', (kind) => {

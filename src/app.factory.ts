@@ -12,6 +12,7 @@ import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
 import { ConnectionDrainer } from './common/http/connection-draining';
 import { requestIdMiddleware } from './common/http/request-id';
 import { createValidationPipe } from './common/http/validation';
+import { servePublicAssets } from './web/public-assets';
 import { WEBHOOK_PATH } from './webhooks/webhook-registrations.service';
 
 /**
@@ -93,7 +94,8 @@ export async function createApp(config: AllConfig): Promise<CreatedApp> {
 
 /**
  * Every platform concern around the modules: proxy trust, connection draining, request ids, security headers,
- * body parsers, validation, the error shape and the OpenAPI description. Returns the drainer for shutdown.
+ * the pages' static assets, body parsers, validation, the error shape and the OpenAPI description. Returns the
+ * drainer for shutdown.
  */
 export function configureHttpPlatform(app: NestExpressApplication, config: AllConfig): ConnectionDrainer {
   app.disable('x-powered-by');
@@ -102,6 +104,7 @@ export function configureHttpPlatform(app: NestExpressApplication, config: AllCo
   app.use(drainer.middleware);
   app.use(requestIdMiddleware);
   app.use(helmet(helmetOptions(config.app.publicUrl)));
+  servePublicAssets(app);
   useBodyParsers(app, config);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());

@@ -5,11 +5,13 @@ import type { Request, Response } from 'express';
 import type { AllConfig } from '../../config';
 import { StreamersRepository } from '../streamers/streamers.repository';
 import { localeFrom } from '../web/i18n';
-import { OVERLAY_CSS, OVERLAY_JS } from './overlay-assets';
 import { overlayPage } from './overlay-page';
 import { OverlayStreams } from './overlay-streams.service';
 
-/** What OBS loads: the overlay page, its assets and its SSE stream. The token in the path is the credential. */
+/**
+ * What OBS loads: the overlay page and its SSE stream (the page's script and style are static files, see
+ * `web/public-assets.ts`). The token in the path is the credential.
+ */
 @ApiTags('overlay')
 @Controller()
 export class OverlayController {
@@ -51,22 +53,6 @@ export class OverlayController {
   ): Promise<void> {
     const streamerId = await this.streamerOf(token);
     await this.streams.serve(streamerId, lastEventIdHeader || lastEventIdQuery || undefined, res);
-  }
-
-  @Get('assets/overlay.css')
-  @Header('Content-Type', 'text/css; charset=utf-8')
-  @Header('Cache-Control', 'public, max-age=3600')
-  @ApiOperation({ summary: "The overlay page's stylesheet" })
-  css(): string {
-    return OVERLAY_CSS;
-  }
-
-  @Get('assets/overlay.js')
-  @Header('Content-Type', 'text/javascript; charset=utf-8')
-  @Header('Cache-Control', 'public, max-age=3600')
-  @ApiOperation({ summary: "The overlay page's script" })
-  script(): string {
-    return OVERLAY_JS;
   }
 
   private async streamerOf(token: string): Promise<string> {

@@ -8,7 +8,6 @@ import { TwitchLogin } from '../auth/twitch-login.provider';
 import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
 import { OAuthCredentialsRepository } from '../oauth/oauth-credentials.repository';
 import { StreamersRepository } from '../streamers/streamers.repository';
-import { APP_CSS, DASHBOARD_JS } from './assets';
 import { localeFrom } from './i18n';
 import { dashboardPage, landingPage, type DashboardNotice, type DashboardView } from './pages';
 
@@ -66,19 +65,5 @@ export class PagesController {
       notice,
     };
     res.type('html').send(dashboardPage(localeFrom(req.headers['accept-language']), view));
-  }
-
-  @Get('assets/app.css')
-  @Header('Content-Type', 'text/css; charset=utf-8')
-  @Header('Cache-Control', 'public, max-age=3600')
-  css(): string {
-    return APP_CSS;
-  }
-
-  @Get('assets/dashboard.js')
-  @Header('Content-Type', 'text/javascript; charset=utf-8')
-  @Header('Cache-Control', 'public, max-age=3600')
-  dashboardScript(): string {
-    return DASHBOARD_JS;
   }
 }

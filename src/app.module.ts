@@ -13,12 +13,16 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { StreamersModule } from './streamers/streamers.module';
 import { AuthModule } from './auth/auth.module';
+import { ENTITIES } from './app.entities';
 import { JobsModule } from './jobs/jobs.module';
 import { SchedulerModule } from './scheduler/scheduler.module';
 import { OAuthModule } from './oauth/oauth.module';
 import { OverlayModule } from './overlay/overlay.module';
 import { SecurityModule } from './security/security.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
+import { SessionsModule } from './sessions';
+import { TwitchModule } from './twitch';
+import { WebModule } from './web';
 
 @Module({})
 export class AppModule {
@@ -30,7 +34,7 @@ export class AppModule {
         typedConfigModule(config),
         LoggerModule.forRoot(buildLoggerParams(config.app)),
         ClockModule,
-        DatabaseModule.forRoot(config.database),
+        DatabaseModule.forRoot(config.database, ENTITIES),
         SecurityModule,
         RedisModule.forRoot(config.redis),
         LocksModule.forRoot({ instanceId: config.app.instanceId, leader: config.leader }),
@@ -40,7 +44,10 @@ export class AppModule {
         StreamersModule,
         DonationsModule,
         OAuthModule,
+        SessionsModule,
+        TwitchModule,
         AuthModule,
+        WebModule,
         SchedulerModule,
         WebhooksModule,
         OverlayModule,

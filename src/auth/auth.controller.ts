@@ -2,9 +2,9 @@ import { Controller, Get, Logger, Next, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { StreamerEntity } from '../streamers/entities/streamer.entity';
-import { localeFrom } from '../web/i18n';
-import { messagePage } from '../web/pages';
-import { SessionService } from './session.service';
+import { localeFrom } from '../common/html/i18n';
+import { SessionService } from '../sessions';
+import { messagePage } from './auth-pages';
 import { TwitchLogin } from './twitch-login.provider';
 
 @ApiTags('auth')

@@ -4,19 +4,19 @@ import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AllConfig } from '../../config';
 import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
-import type { DashboardNotice } from '../web/pages';
+import { CurrentStreamer, StreamerSession } from '../sessions';
+import type { DashboardNotice } from './auth-pages';
 import { DonationAlertsAccountTakenError, OnboardingService } from './onboarding.service';
 import { OAuthStateStore } from './oauth-state.store';
-import { SessionService } from './session.service';
 
 @ApiTags('auth')
 @Controller('auth/donationalerts')
+@StreamerSession('redirect-home')
 export class DonationAlertsConnectController {
   private readonly logger = new Logger(DonationAlertsConnectController.name);
   private readonly redirectUri: string;
 
   constructor(
-    private readonly sessions: SessionService,
     private readonly states: OAuthStateStore,
     private readonly donationAlerts: DonationAlertsOAuthClient,
     private readonly onboarding: OnboardingService,
@@ -29,11 +29,7 @@ export class DonationAlertsConnectController {
   @ApiOperation({
     summary: 'Starts connecting DonationAlerts (logged-in streamers): redirects to DonationAlerts',
   })
-  async start(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const streamerId = this.sessions.streamerId(req);
-    if (!streamerId) {
-      return res.redirect(303, '/');
-    }
+  async start(@CurrentStreamer() streamerId: string, @Res() res: Response): Promise<void> {
     if (!this.donationAlerts.configured) {
       return res.redirect(303, '/dashboard');
     }
@@ -43,11 +39,11 @@ export class DonationAlertsConnectController {
 
   @Get('callback')
   @ApiExcludeEndpoint()
-  async callback(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const streamerId = this.sessions.streamerId(req);
-    if (!streamerId) {
-      return res.redirect(303, '/');
-    }
+  async callback(
+    @CurrentStreamer() streamerId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const state = await this.states.consume(
       typeof req.query.state === 'string' ? req.query.state : undefined,
     );
@@ -73,11 +69,7 @@ export class DonationAlertsConnectController {
 
   @Post('disconnect')
   @ApiOperation({ summary: 'Disconnects DonationAlerts from the logged-in streamer' })
-  async disconnect(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const streamerId = this.sessions.streamerId(req);
-    if (!streamerId) {
-      return res.redirect(303, '/');
-    }
+  async disconnect(@CurrentStreamer() streamerId: string, @Res() res: Response): Promise<void> {
     await this.onboarding.disconnectDonationAlerts(streamerId);
     res.redirect(303, '/dashboard');
   }

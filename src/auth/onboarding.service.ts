@@ -6,7 +6,7 @@ import { OAuthCredentialsRepository, type TokenSet } from '../oauth/oauth-creden
 import type { StreamerEntity } from '../streamers/entities/streamer.entity';
 import { OnboardingEvents } from '../streamers/streamers.events';
 import { StreamersRepository } from '../streamers/streamers.repository';
-import type { TwitchUser } from '../twitch/twitch-api.client';
+import type { TwitchUser } from '../twitch';
 
 export class DonationAlertsAccountTakenError extends Error {
   constructor() {

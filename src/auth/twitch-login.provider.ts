@@ -2,10 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Passport } from 'passport';
 import type { AllConfig } from '../../config';
-import { TwitchApiClient } from '../twitch/twitch-api.client';
+import { TwitchApiClient } from '../twitch';
 import { OAuthStateStore } from './oauth-state.store';
 import { OnboardingService } from './onboarding.service';
-import { SessionService } from './session.service';
+import { SessionService } from '../sessions';
 import { TwitchLoginStrategy } from './twitch-login.strategy';
 
 /**

@@ -2,10 +2,10 @@ import type { Request } from 'express';
 import type { StateStore, VerifyCallback } from 'passport-oauth2';
 import { Strategy as TwitchStrategy } from 'passport-twitch-new';
 import type { TwitchConfig } from '../../config';
-import type { TwitchApiClient, TwitchUser } from '../twitch/twitch-api.client';
+import type { TwitchApiClient, TwitchUser } from '../twitch';
 import type { OnboardingService } from './onboarding.service';
 import type { OAuthStateStore } from './oauth-state.store';
-import type { SessionService } from './session.service';
+import type { SessionService } from '../sessions';
 
 type Done<T> = (error: Error | null, value?: T | false, info?: unknown) => void;
 

@@ -3,7 +3,7 @@ import { Clock } from '../../libs/clock';
 import { ReauthRequiredError } from '../oauth/oauth-errors';
 import { OAuthCredentialsRepository } from '../oauth/oauth-credentials.repository';
 import { OAuthTokenService } from '../oauth/oauth-token.service';
-import { TwitchApiClient } from '../twitch/twitch-api.client';
+import { TwitchApiClient } from '../twitch';
 
 export interface ValidationReport {
   checked: number;

@@ -4,17 +4,20 @@ import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../../config';
 import { guardSqliteConnection } from '../../libs/database';
 import { applyPendingMigrations } from './migrator';
-import { buildDataSourceOptions } from './typeorm-options';
+import { buildDataSourceOptions, type EntityList } from './typeorm-options';
 
 @Module({})
 export class DatabaseModule {
-  /** The DataSource is handed out only after pending migrations ran (unless DB_RUN_MIGRATIONS=false). */
-  static forRoot(config: DatabaseConfig): DynamicModule {
+  /**
+   * The DataSource for the entities the feature modules list (gathered in `src/app.entities.ts`), handed out
+   * only after pending migrations ran (unless DB_RUN_MIGRATIONS=false).
+   */
+  static forRoot(config: DatabaseConfig, entities: EntityList): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRootAsync({
-          useFactory: () => buildDataSourceOptions(config),
+          useFactory: () => buildDataSourceOptions(config, entities),
           dataSourceFactory: async (options) => {
             const dataSource = await new DataSource(options!).initialize();
             guardSqliteConnection(dataSource);

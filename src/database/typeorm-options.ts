@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../../config';
-import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
 import { TypeOrmLogger } from './typeorm-logger';
 
@@ -13,9 +12,12 @@ const SLOW_QUERY_MS = 1000;
  * The single TypeORM options object: the app (TypeOrmModule) and the migration CLI (ormconfig.ts) both build
  * their DataSource from it. Schema changes come from migrations only.
  */
-export function buildDataSourceOptions(config: DatabaseConfig): DataSourceOptions {
+/** Entity classes, as each feature module lists its own (`*_ENTITIES`). */
+export type EntityList = readonly (new (...args: never[]) => object)[];
+
+export function buildDataSourceOptions(config: DatabaseConfig, entities: EntityList): DataSourceOptions {
   const common = {
-    entities: ENTITIES,
+    entities: [...entities],
     migrations: MIGRATIONS,
     migrationsTableName: 'migrations',
     synchronize: false,

@@ -1,10 +1,9 @@
-import { Controller, HttpCode, Post, Req, UnauthorizedException } from '@nestjs/common';
+import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Request } from 'express';
 import type { AllConfig } from '../../config';
 import { EventBus } from '../../libs/event-bus';
-import { SessionService } from '../auth/session.service';
+import { CurrentStreamer, StreamerSession } from '../sessions';
 import { StreamersRepository } from '../streamers/streamers.repository';
 import { OverlayTopics, type TokenRotated } from './overlay.events';
 import { TestAlerts } from './test-alerts.service';
@@ -12,11 +11,11 @@ import { TestAlerts } from './test-alerts.service';
 /** The dashboard's overlay actions, for the logged-in streamer. */
 @ApiTags('overlay')
 @Controller('api/overlay')
+@StreamerSession()
 export class OverlayApiController {
   private readonly publicUrl: string;
 
   constructor(
-    private readonly sessions: SessionService,
     private readonly streamers: StreamersRepository,
     private readonly testAlerts: TestAlerts,
     private readonly bus: EventBus,
@@ -27,25 +26,16 @@ export class OverlayApiController {
 
   @Post('test-alert')
   @ApiOperation({ summary: 'Shows a test alert on the overlay (session)' })
-  async testAlert(@Req() req: Request): Promise<{ donationId: string }> {
-    return { donationId: await this.testAlerts.send(this.streamerOf(req)) };
+  async testAlert(@CurrentStreamer() streamerId: string): Promise<{ donationId: string }> {
+    return { donationId: await this.testAlerts.send(streamerId) };
   }
 
   @Post('rotate-token')
   @HttpCode(200)
   @ApiOperation({ summary: 'Replaces the overlay URL; open streams of the old one close on every instance' })
-  async rotateToken(@Req() req: Request): Promise<{ overlayUrl: string }> {
-    const streamerId = this.streamerOf(req);
+  async rotateToken(@CurrentStreamer() streamerId: string): Promise<{ overlayUrl: string }> {
     const token = await this.streamers.rotateOverlayToken(streamerId);
     await this.bus.publish<TokenRotated>(OverlayTopics.tokenRotated, { streamerId });
     return { overlayUrl: `${this.publicUrl}/overlay/${token}` };
-  }
-
-  private streamerOf(req: Request): string {
-    const streamerId = this.sessions.streamerId(req);
-    if (!streamerId) {
-      throw new UnauthorizedException('Log in first');
-    }
-    return streamerId;
   }
 }

@@ -1,5 +1,5 @@
-import { html } from '../web/html';
-import { MESSAGES, type Locale } from '../web/i18n';
+import { html } from '../common/html/html';
+import { MESSAGES, type Locale } from '../common/html/i18n';
 
 export interface OverlayPageView {
   /** The SSE stream of this overlay, relative to the page. */

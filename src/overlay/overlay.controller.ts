@@ -4,7 +4,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AllConfig } from '../../config';
 import { StreamersRepository } from '../streamers/streamers.repository';
-import { localeFrom } from '../web/i18n';
+import { localeFrom } from '../common/html/i18n';
 import { overlayPage } from './overlay-page';
 import { OverlayStreams } from './overlay-streams.service';
 

@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { redisOrMemory } from '../../libs/redis';
-import { AuthModule } from '../auth/auth.module';
+import { SessionsModule } from '../sessions';
 import { DonationsModule } from '../donations/donations.module';
 import { StreamersModule } from '../streamers/streamers.module';
 import { AdminOverlayController } from './admin-overlay.controller';
@@ -20,7 +20,7 @@ import { TestAlerts } from './test-alerts.service';
 
 /** The OBS overlay page and its SSE stream, its per-streamer event history, test alerts and token rotation. */
 @Module({
-  imports: [StreamersModule, DonationsModule, AuthModule],
+  imports: [StreamersModule, DonationsModule, SessionsModule],
   controllers: [OverlayController, OverlayApiController, AdminOverlayController],
   providers: [
     redisOrMemory<OverlayEventLog, [ConfigService<AllConfig, true>, Clock]>(OverlayEventLog, {

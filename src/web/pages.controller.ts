@@ -3,15 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import type { AllConfig } from '../../config';
-import { SessionService } from '../auth/session.service';
-import { TwitchLogin } from '../auth/twitch-login.provider';
+import { DASHBOARD_NOTICES, TwitchLogin } from '../auth';
 import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
 import { OAuthCredentialsRepository } from '../oauth/oauth-credentials.repository';
+import { CurrentStreamer, StreamerSession } from '../sessions';
 import { StreamersRepository } from '../streamers/streamers.repository';
-import { localeFrom } from './i18n';
-import { dashboardPage, landingPage, type DashboardNotice, type DashboardView } from './pages';
-
-const NOTICES: readonly DashboardNotice[] = ['da-connected', 'da-cancelled', 'da-taken', 'da-failed'];
+import { localeFrom } from '../common/html/i18n';
+import { dashboardPage, landingPage, type DashboardView } from './pages';
 
 /** The server-rendered pages streamers see: landing and dashboard. */
 @ApiExcludeController()
@@ -20,7 +18,6 @@ export class PagesController {
   private readonly publicUrl: string;
 
   constructor(
-    private readonly sessions: SessionService,
     private readonly streamers: StreamersRepository,
     private readonly credentials: OAuthCredentialsRepository,
     private readonly twitchLogin: TwitchLogin,
@@ -32,8 +29,12 @@ export class PagesController {
 
   @Get()
   @Header('Cache-Control', 'no-store')
-  async landing(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const streamerId = this.sessions.streamerId(req);
+  @StreamerSession('continue')
+  async landing(
+    @CurrentStreamer() streamerId: string | null,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
     const loggedIn = streamerId !== null && (await this.streamers.findById(streamerId)) !== null;
     res.type('html').send(
       landingPage(localeFrom(req.headers['accept-language']), {
@@ -45,14 +46,18 @@ export class PagesController {
 
   @Get('dashboard')
   @Header('Cache-Control', 'no-store')
-  async dashboard(@Req() req: Request, @Res() res: Response): Promise<void> {
-    const streamerId = this.sessions.streamerId(req);
-    const streamer = streamerId ? await this.streamers.findById(streamerId) : null;
+  @StreamerSession('redirect-home')
+  async dashboard(
+    @CurrentStreamer() streamerId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    const streamer = await this.streamers.findById(streamerId);
     if (!streamer) {
       return res.redirect(303, '/');
     }
     const daCredential = await this.credentials.find(streamer.id, 'donationalerts');
-    const notice = NOTICES.find((candidate) => candidate === req.query.notice);
+    const notice = DASHBOARD_NOTICES.find((candidate) => candidate === req.query.notice);
     const view: DashboardView = {
       displayName: streamer.displayName,
       login: streamer.login,

@@ -1,7 +1,8 @@
 import type { CredentialStatus } from '../oauth/entities/oauth-credential.entity';
 import type { StreamerStatus } from '../streamers/entities/streamer.entity';
-import { html, layout, type SafeHtml } from './html';
-import { MESSAGES, type Locale, type Messages } from './i18n';
+import type { DashboardNotice } from '../auth';
+import { html, layout, type SafeHtml } from '../common/html/html';
+import { MESSAGES, type Locale, type Messages } from '../common/html/i18n';
 
 export function landingPage(locale: Locale, state: { loginConfigured: boolean; loggedIn: boolean }): string {
   const t = MESSAGES[locale];
@@ -21,8 +22,6 @@ export function landingPage(locale: Locale, state: { loginConfigured: boolean; l
       ${action}`,
   );
 }
-
-export type DashboardNotice = 'da-connected' | 'da-cancelled' | 'da-taken' | 'da-failed';
 
 export interface DashboardView {
   displayName: string;
@@ -129,27 +128,4 @@ export function dashboardPage(locale: Locale, view: DashboardView): string {
       <p>${t.botSoon}</p>
     </section>`;
   return layout(locale, t.dashboard, body, ['/assets/dashboard.js']);
-}
-
-/** A short page explaining what went wrong, with one way forward. */
-export function messagePage(
-  locale: Locale,
-  kind: 'login-expired' | 'login-cancelled' | 'provider-down',
-): string {
-  const t = MESSAGES[locale];
-  const [title, text] = {
-    'login-expired': [t.loginExpiredTitle, t.loginExpired],
-    'login-cancelled': [t.loginCancelledTitle, t.loginCancelled],
-    'provider-down': [t.providerDownTitle, t.providerDown],
-  }[kind];
-  return layout(
-    locale,
-    title,
-    html`<h1>${title}</h1>
-      <p id="message">${text}</p>
-      <div class="row">
-        <a class="button" href="/auth/twitch" id="retry">${t.tryAgain}</a>
-        <a class="button secondary" href="/">${t.home}</a>
-      </div>`,
-  );
 }

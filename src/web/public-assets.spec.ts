@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { overlayPage } from '../overlay/overlay-page';
-import { dashboardPage, landingPage, messagePage } from './pages';
+import { messagePage } from '../auth/auth-pages';
+import { dashboardPage, landingPage } from './pages';
 import { publicAssetsDir } from './public-assets';
 
 const PROJECT_ROOT = resolve(__dirname, '../..');

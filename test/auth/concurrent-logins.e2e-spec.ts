@@ -1,4 +1,4 @@
-import { SESSION_COOKIE } from '../../src/auth/session.service';
+import { SESSION_COOKIE } from '../../src/sessions';
 import { TwitchLoginStrategy } from '../../src/auth/twitch-login.strategy';
 import type { TwitchUserInput } from '../fakes/fake-twitch';
 import {

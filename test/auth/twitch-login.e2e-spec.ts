@@ -1,5 +1,5 @@
 import { AuthController } from '../../src/auth/auth.controller';
-import { LOGIN_BINDING_COOKIE, SESSION_COOKIE } from '../../src/auth/session.service';
+import { LOGIN_BINDING_COOKIE, SESSION_COOKIE } from '../../src/sessions';
 import { PagesController } from '../../src/web/pages.controller';
 import {
   addTwitchUser,

@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../../config';
 import { guardSqliteConnection } from '../../libs/database';
 import { applyPendingMigrations } from '../../src/database/migrator';
-import { buildDataSourceOptions } from '../../src/database/typeorm-options';
+import { appDataSourceOptions } from '../../src/app.entities';
 import { TEST_POSTGRES_URL, uniqueName } from './services';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -67,7 +67,7 @@ async function withPgClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
 
 /** A DataSource on the test database with every migration applied, as the app would have it. */
 export async function openDataSource(database: TestDatabase, { migrate = true } = {}): Promise<DataSource> {
-  const dataSource = await new DataSource(buildDataSourceOptions(database.config)).initialize();
+  const dataSource = await new DataSource(appDataSourceOptions(database.config)).initialize();
   guardSqliteConnection(dataSource);
   if (migrate) {
     await applyPendingMigrations(dataSource);

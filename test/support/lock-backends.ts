@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { DatabaseLockProvider, RedisLockProvider, type LockProvider } from '../../libs/locks';
 import type { RedisConnection } from '../../libs/redis';
-import { buildDataSourceOptions } from '../../src/database/typeorm-options';
+import { appDataSourceOptions } from '../../src/app.entities';
 import { createTestDatabase, openDataSource, type DatabaseKind, type TestDatabase } from './databases';
 import { clearRedisPrefix, openRedis, testRedisConfig } from './redis';
 import { uniqueName } from './services';
@@ -73,7 +73,7 @@ export async function createDatabaseLockBackend(kind: DatabaseKind): Promise<Dat
     openInstance: async (instanceId = uniqueName('instance')) => {
       // Quiet: tests cut these connections on purpose, and TypeORM would log every failing query.
       const own = await new DataSource({
-        ...buildDataSourceOptions(database.config),
+        ...appDataSourceOptions(database.config),
         logging: false,
       }).initialize();
       dataSources.push(own);

@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import { SessionService } from '../../src/auth/session.service';
+import { SessionService } from '../../src/sessions';
 import { DonationIngestor } from '../../src/donations/donation-ingestor';
 import type { Donation, IncomingDonation } from '../../src/donations/donation';
 import type { ListeningApp } from './onboarding';

@@ -1,0 +1,3 @@
+export * from './column-transformers';
+export * from './database.module';
+export * from './typeorm-options';

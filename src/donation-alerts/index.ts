@@ -1,0 +1,3 @@
+export * from './donation-alerts-oauth.client';
+export * from './donation-alerts.client';
+export * from './donation-alerts.module';

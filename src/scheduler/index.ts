@@ -1,0 +1,2 @@
+export * from './donation-alerts-scheduler';
+export * from './scheduler.module';

@@ -1,0 +1,3 @@
+export * from './keyring';
+export * from './security.module';
+export * from './token-cipher';

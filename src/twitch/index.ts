@@ -1,0 +1,2 @@
+export * from './twitch-api.client';
+export * from './twitch.module';

@@ -1,0 +1,3 @@
+export * from './pages';
+export * from './public-assets';
+export * from './web.module';

@@ -1,0 +1,3 @@
+export * from './entities';
+export * from './webhook-registrations.service';
+export * from './webhooks.module';

@@ -1,2 +1,3 @@
 export * from './sql-dialect';
 export * from './transactions';
+export * from './transaction';

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { DatabaseConfig } from '../../config';
-import { guardSqliteConnection } from '../../libs/database';
+import { guardSqliteConnection, Transactions } from '../../libs/database';
 import { applyPendingMigrations } from './migrator';
 import { buildDataSourceOptions, type EntityList } from './typeorm-options';
 
@@ -15,6 +15,15 @@ export class DatabaseModule {
   static forRoot(config: DatabaseConfig, entities: EntityList): DynamicModule {
     return {
       module: DatabaseModule,
+      global: true,
+      providers: [
+        {
+          provide: Transactions,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) => new Transactions(dataSource),
+        },
+      ],
+      exports: [Transactions],
       imports: [
         TypeOrmModule.forRootAsync({
           useFactory: () => buildDataSourceOptions(config, entities),

@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, LessThan } from 'typeorm';
 import { Clock } from '../../libs/clock';
 import { EventBus } from '../../libs/event-bus';
 import type { Donation } from './donation';
 import { DonationEvents } from './donations.events';
-import { DonationEntity } from './entities/donation.entity';
+import { DonationsRepository } from './donations.repository';
 
 /** Donations stored longer ago than this without an announcement are announced again. */
 export const ANNOUNCE_GRACE_MS = 10_000;
@@ -21,7 +19,7 @@ export class DonationAnnouncer {
   private readonly logger = new Logger(DonationAnnouncer.name);
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly donations: DonationsRepository,
     private readonly events: EventEmitter2,
     private readonly bus: EventBus,
     private readonly clock: Clock,
@@ -32,23 +30,20 @@ export class DonationAnnouncer {
       this.events.emit(DonationEvents.received, donation);
       await this.bus.publish(DonationEvents.received, donation);
     }
-    await this.dataSource
-      .getRepository(DonationEntity)
-      .update({ id: In(donations.map((donation) => donation.id)) }, { announcedAt: this.clock.now() });
+    await this.donations.markAnnounced(
+      donations.map((donation) => donation.id),
+      this.clock.now(),
+    );
   }
 
   /** Announces donations stored more than ANNOUNCE_GRACE_MS ago that never were; returns how many. */
   async announcePending(limit = 500): Promise<number> {
-    const pending = await this.dataSource.getRepository(DonationEntity).find({
-      where: { announcedAt: IsNull(), receivedAt: LessThan(this.clock.now() - ANNOUNCE_GRACE_MS) },
-      order: { receivedAt: 'ASC', createdAt: 'ASC' },
-      take: limit,
-    });
+    const pending = await this.donations.findUnannounced(this.clock.now() - ANNOUNCE_GRACE_MS, limit);
     if (pending.length === 0) {
       return 0;
     }
     this.logger.warn(`Announcing ${pending.length} donation(s) stored without an announcement`);
-    await this.announce(pending.map(({ announcedAt: _announcedAt, ...donation }) => donation));
+    await this.announce(pending);
     return pending.length;
   }
 }

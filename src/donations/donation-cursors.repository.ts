@@ -1,4 +1,4 @@
-import type { EntityManager } from 'typeorm';
+import type { Transaction } from '../../libs/database';
 import type { DonationCursorEntity } from './entities/donation-cursor.entity';
 
 export abstract class DonationCursorsRepository {
@@ -7,12 +7,12 @@ export abstract class DonationCursorsRepository {
   abstract remove(streamerId: string): Promise<void>;
   /**
    * Moves the streamer's cursor forward to `lastDonationId` (never backwards) for a writer whose `fencingToken`
-   * is at least the stored one. Returns false, changing nothing, for a stale lock holder.
+   * is at least the stored one, inside `tx` when given. Returns false, changing nothing, for a stale lock holder.
    */
   abstract advance(
     streamerId: string,
     lastDonationId: number,
     fencingToken: number,
-    manager?: EntityManager,
+    tx?: Transaction,
   ): Promise<boolean>;
 }

@@ -1,11 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
-import { DataSource, type EntityManager } from 'typeorm';
 import { Clock } from '../../libs/clock';
-import { dialectOf, inTransaction, positional, queryRows } from '../../libs/database';
+import { Transactions } from '../../libs/database';
 import { DonationAnnouncer } from './donation-announcer';
 import { DonationCursorsRepository } from './donation-cursors.repository';
+import { DonationsRepository } from './donations.repository';
 import { oldestFirst, type Donation, type IncomingDonation } from './donation';
 import type { DonationChannel, DonationProvider } from './entities/donation.entity';
 
@@ -26,13 +24,6 @@ export interface IngestRequest {
   cursor?: { lastDonationId: number; fencingToken: number };
 }
 
-const INSERT_IGNORING_DUPLICATES = `
-  INSERT INTO donations (id, streamer_id, provider, external_id, channel, donor_name, amount, currency, message,
-                         created_at, received_at, announced_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-  ON CONFLICT (streamer_id, provider, external_id) DO NOTHING
-  RETURNING id`;
-
 /**
  * The one way donations enter the system, whatever channel brought them. In one transaction it inserts them
  * keyed by (streamer, provider, external id), ignoring ones already stored, and (for the poller) moves the
@@ -41,25 +32,29 @@ const INSERT_IGNORING_DUPLICATES = `
 @Injectable()
 export class DonationIngestor {
   private readonly logger = new Logger(DonationIngestor.name);
-  private readonly insertSql: string;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly transactions: Transactions,
+    private readonly donations: DonationsRepository,
     private readonly cursors: DonationCursorsRepository,
     private readonly announcer: DonationAnnouncer,
     private readonly clock: Clock,
-  ) {
-    this.insertSql = positional(dialectOf(dataSource), INSERT_IGNORING_DUPLICATES);
-  }
+  ) {}
 
   /** Returns the donations stored by this call (duplicates excluded), oldest first. */
   async ingest(request: IngestRequest): Promise<Donation[]> {
     const ordered = [...request.donations].sort(oldestFirst);
-    const stored = await inTransaction(this.dataSource, async (manager) => {
-      const fresh = await this.insertNew(manager, request, ordered);
+    const { streamerId, provider, channel } = request;
+    const stored = await this.transactions.run(async (tx) => {
+      const fresh = await this.donations.insertNew(
+        tx,
+        { streamerId, provider, channel },
+        ordered,
+        this.clock.now(),
+      );
       if (request.cursor) {
         const { lastDonationId, fencingToken } = request.cursor;
-        if (!(await this.cursors.advance(request.streamerId, lastDonationId, fencingToken, manager))) {
+        if (!(await this.cursors.advance(request.streamerId, lastDonationId, fencingToken, tx))) {
           throw new StaleLeaseError(request.streamerId, fencingToken);
         }
       }
@@ -71,42 +66,6 @@ export class DonationIngestor {
           (stored.length < ordered.length ? ` (${ordered.length - stored.length} already known)` : ''),
       );
       await this.announcer.announce(stored);
-    }
-    return stored;
-  }
-
-  private async insertNew(
-    manager: EntityManager,
-    request: IngestRequest,
-    ordered: IncomingDonation[],
-  ): Promise<Donation[]> {
-    const receivedAt = this.clock.now();
-    const stored: Donation[] = [];
-    for (const donation of ordered) {
-      const id = randomUUID();
-      const rows = await queryRows(manager, this.insertSql, [
-        id,
-        request.streamerId,
-        request.provider,
-        donation.externalId,
-        request.channel,
-        donation.donorName,
-        donation.amount,
-        donation.currency,
-        donation.message,
-        donation.createdAt,
-        receivedAt,
-      ]);
-      if (rows.length > 0) {
-        stored.push({
-          ...donation,
-          id,
-          streamerId: request.streamerId,
-          provider: request.provider,
-          channel: request.channel,
-          receivedAt,
-        });
-      }
     }
     return stored;
   }

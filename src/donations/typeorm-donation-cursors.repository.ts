@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { Clock } from '../../libs/clock';
-import { dialectOf, positional, queryRows } from '../../libs/database';
+import { dialectOf, entityManagerOf, positional, queryRows, type Transaction } from '../../libs/database';
 import { DonationCursorsRepository } from './donation-cursors.repository';
 import { DonationCursorEntity } from './entities/donation-cursor.entity';
 
@@ -47,9 +47,9 @@ export class TypeOrmDonationCursorsRepository extends DonationCursorsRepository 
     streamerId: string,
     lastDonationId: number,
     fencingToken: number,
-    manager: EntityManager = this.dataSource.manager,
+    tx?: Transaction,
   ): Promise<boolean> {
-    const rows = await queryRows(manager, this.advanceSql, [
+    const rows = await queryRows(entityManagerOf(this.dataSource, tx), this.advanceSql, [
       streamerId,
       lastDonationId,
       fencingToken,

@@ -1,18 +1,7 @@
+import type { IncomingDonation } from '../common/domain/incoming-donation';
 import type { DonationChannel, DonationProvider } from './entities/donation.entity';
 
-/** A donation as a source reports it, before it is stored. */
-export interface IncomingDonation {
-  /** The provider's id for it; with the streamer and provider, its identity. */
-  externalId: string;
-  /** null for an anonymous donor. */
-  donorName: string | null;
-  /** Decimal string with two places. */
-  amount: string;
-  currency: string;
-  message: string | null;
-  /** When the donor donated, epoch ms. */
-  createdAt: number;
-}
+export type { IncomingDonation };
 
 /** A stored donation: the payload of `donation.received`. */
 export interface Donation extends IncomingDonation {

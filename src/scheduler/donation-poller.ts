@@ -7,7 +7,7 @@ import {
   toIncomingDonation,
   type DonationAlertsDonation,
   type DonationsPage,
-} from '../donation-alerts/donation-alerts.client';
+} from '../donation-alerts';
 import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
 import { DonationCursorsRepository } from '../donations/donation-cursors.repository';
 import { DonationIngestor } from '../donations/donation-ingestor';

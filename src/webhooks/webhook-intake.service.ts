@@ -11,7 +11,7 @@ import { validate } from 'class-validator';
 import type { AllConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { toFieldErrors, type FieldErrors } from '../common/http/validation';
-import { toIncomingDonation } from '../donation-alerts/donation-alerts.client';
+import { toIncomingDonation } from '../donation-alerts/donation-alerts.mapper';
 import type { IncomingDonation } from '../donations/donation';
 import { DonationIngestor } from '../donations/donation-ingestor';
 import { DonationAlertsScheduler } from '../scheduler/donation-alerts-scheduler';

@@ -1,9 +1,5 @@
 import { OutboundHttpError } from '../../src/common/outbound/http-json';
-import {
-  DonationAlertsClient,
-  MalformedResponseError,
-  toIncomingDonation,
-} from '../../src/donation-alerts/donation-alerts.client';
+import { DonationAlertsClient, MalformedResponseError, toIncomingDonation } from '../../src/donation-alerts';
 import { jsonReply } from '../fakes/fake-http-server';
 import {
   mintDonationAlertsTokens,

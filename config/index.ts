@@ -139,3 +139,4 @@ function buildNamespaces(
   }
   return { values, problems };
 }
+export { InjectConfig } from './inject-config';

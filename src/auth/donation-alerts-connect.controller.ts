@@ -1,8 +1,7 @@
 import { Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type AppConfig } from '../../config';
 import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
 import { CurrentStreamer, StreamerSession } from '../sessions';
 import type { DashboardNotice } from './auth-pages';
@@ -20,9 +19,9 @@ export class DonationAlertsConnectController {
     private readonly states: OAuthStateStore,
     private readonly donationAlerts: DonationAlertsOAuthClient,
     private readonly onboarding: OnboardingService,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('app') app: AppConfig,
   ) {
-    this.redirectUri = `${config.get('app.publicUrl', { infer: true })}/auth/donationalerts/callback`;
+    this.redirectUri = `${app.publicUrl}/auth/donationalerts/callback`;
   }
 
   @Get()

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { Passport } from 'passport';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type AppConfig, type TwitchConfig } from '../../config';
 import { TwitchApiClient } from '../twitch';
 import { OAuthStateStore } from './oauth-state.store';
 import { OnboardingService } from './onboarding.service';
@@ -19,19 +18,19 @@ export class TwitchLogin {
   readonly passport: InstanceType<typeof Passport> | null;
 
   constructor(
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('twitch') settings: TwitchConfig,
+    @InjectConfig('app') app: AppConfig,
     states: OAuthStateStore,
     sessions: SessionService,
     twitch: TwitchApiClient,
     onboarding: OnboardingService,
   ) {
-    const settings = config.get('twitch', { infer: true });
     if (!settings.clientId) {
       new Logger(TwitchLogin.name).warn('TWITCH_CLIENT_ID is not set: Twitch login is disabled');
       this.passport = null;
       return;
     }
-    const callbackUrl = `${config.get('app.publicUrl', { infer: true })}/auth/twitch/callback`;
+    const callbackUrl = `${app.publicUrl}/auth/twitch/callback`;
     const authenticator = new Passport();
     authenticator.use(
       TwitchLogin.STRATEGY,

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig, DonationAlertsConfig } from '../../config';
+import { InjectConfig, type DonationAlertsConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { OutboundHttpError, requestJson } from '../common/outbound/http-json';
 import type { TokenSet } from '../oauth/oauth-credentials.repository';
@@ -25,10 +24,10 @@ export class DonationAlertsOAuthClient implements TokenRefresher {
   private readonly settings: DonationAlertsConfig;
 
   constructor(
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('donationAlerts') donationAlerts: DonationAlertsConfig,
     private readonly clock: Clock,
   ) {
-    this.settings = config.get('donationAlerts', { infer: true });
+    this.settings = donationAlerts;
   }
 
   get configured(): boolean {

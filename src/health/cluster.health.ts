@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type AppConfig } from '../../config';
 import { EventBus } from '../../libs/event-bus';
 import { LeaderService, LockProvider } from '../../libs/locks';
 
@@ -15,9 +14,9 @@ export class ClusterHealthIndicator {
     private readonly locks: LockProvider,
     private readonly bus: EventBus,
     private readonly health: HealthIndicatorService,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('app') app: AppConfig,
   ) {
-    this.instanceId = config.get('app.instanceId', { infer: true });
+    this.instanceId = app.instanceId;
   }
 
   check(): HealthIndicatorResult<'cluster'> {

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type RedisConfig } from '../../config';
 import { RedisConnection } from '../../libs/redis';
 
 /**
@@ -15,9 +14,9 @@ export class RedisHealthIndicator {
   constructor(
     private readonly redis: RedisConnection,
     private readonly health: HealthIndicatorService,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('redis') settings: RedisConfig,
   ) {
-    this.required = config.get('redis.required', { infer: true });
+    this.required = settings.required;
   }
 
   async check(timeoutMs = 1000): Promise<HealthIndicatorResult<'redis'>> {

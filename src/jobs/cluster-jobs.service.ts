@@ -1,8 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type SchedulerConfig, type TwitchConfig } from '../../config';
 import { LeaderEvents, LeaderService } from '../../libs/locks';
 import { TwitchTokenValidator } from '../auth/twitch-token-validator';
 import { DonationAnnouncer } from '../donations/donation-announcer';
@@ -32,7 +31,8 @@ export class ClusterJobsService implements OnApplicationBootstrap {
   constructor(
     private readonly leader: LeaderService,
     private readonly registry: SchedulerRegistry,
-    private readonly config: ConfigService<AllConfig, true>,
+    @InjectConfig('twitch') private readonly twitchSettings: TwitchConfig,
+    @InjectConfig('scheduler') private readonly schedulerSettings: SchedulerConfig,
     private readonly scheduler: DonationAlertsScheduler,
     twitchTokens: TwitchTokenValidator,
     membership: SchedulerMembership,
@@ -48,17 +48,16 @@ export class ClusterJobsService implements OnApplicationBootstrap {
   }
 
   onApplicationBootstrap(): void {
-    this.every('twitch-token-validation', this.config.get('twitch.validateIntervalMs', { infer: true }), () =>
+    this.every('twitch-token-validation', this.twitchSettings.validateIntervalMs, () =>
       this.runIfLeader('twitch-token-validation'),
     );
     this.every('schedule-reconcile', RECONCILE_EVERY_MS, () => this.runIfLeader('schedule-reconcile'));
     this.every('announce-pending', ANNOUNCE_PENDING_EVERY_MS, () => this.runIfLeader('announce-pending'));
     this.every('webhook-cleanup', WEBHOOK_CLEANUP_EVERY_MS, () => this.runIfLeader('webhook-cleanup'));
-    const scheduler = this.config.get('scheduler', { infer: true });
-    if (scheduler.enabled) {
+    if (this.schedulerSettings.enabled) {
       // Finished polls claim the next ones themselves; the tick picks up streamers that became due meanwhile.
       this.scheduler.startContinuousPolling();
-      this.every('donationalerts-poll-tick', scheduler.tickMs, () => this.tick());
+      this.every('donationalerts-poll-tick', this.schedulerSettings.tickMs, () => this.tick());
     }
   }
 

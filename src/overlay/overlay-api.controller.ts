@@ -1,7 +1,6 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type AppConfig } from '../../config';
 import { EventBus } from '../../libs/event-bus';
 import { CurrentStreamer, StreamerSession } from '../sessions';
 import { StreamersRepository } from '../streamers/streamers.repository';
@@ -19,9 +18,9 @@ export class OverlayApiController {
     private readonly streamers: StreamersRepository,
     private readonly testAlerts: TestAlerts,
     private readonly bus: EventBus,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('app') app: AppConfig,
   ) {
-    this.publicUrl = config.get('app.publicUrl', { infer: true });
+    this.publicUrl = app.publicUrl;
   }
 
   @Post('test-alert')

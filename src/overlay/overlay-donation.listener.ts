@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { OnEvent } from '@nestjs/event-emitter';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type OverlayConfig } from '../../config';
 import type { Donation } from '../donations/donation';
 import { DonationEvents } from '../donations/donations.events';
 import { AnnouncedDonations } from './announced-donations';
@@ -19,9 +18,9 @@ export class OverlayDonationListener {
   constructor(
     private readonly log: OverlayEventLog,
     private readonly announced: AnnouncedDonations,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('overlay') overlay: OverlayConfig,
   ) {
-    this.dedupTtlMs = config.get('overlay.historyMaxAgeMs', { infer: true });
+    this.dedupTtlMs = overlay.historyMaxAgeMs;
   }
 
   @OnEvent(DonationEvents.received)

@@ -1,7 +1,6 @@
 import { Injectable, Logger, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { Response } from 'express';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type OverlayConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { EventBus, type Unsubscribe } from '../../libs/event-bus';
 import { eventFrame, OverlayConnection } from './overlay-connection';
@@ -33,9 +32,9 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
     private readonly bus: EventBus,
     private readonly metrics: OverlayMetrics,
     private readonly clock: Clock,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('overlay') overlay: OverlayConfig,
   ) {
-    this.heartbeatMs = config.get('overlay.heartbeatMs', { infer: true });
+    this.heartbeatMs = overlay.heartbeatMs;
     metrics.countOpenStreams(() => this.openStreams());
   }
 

@@ -1,8 +1,7 @@
 import { Controller, Get, Header, Headers, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type OverlayConfig } from '../../config';
 import { StreamersRepository } from '../streamers/streamers.repository';
 import { localeFrom } from '../common/html/i18n';
 import { overlayPage } from './overlay-page';
@@ -20,9 +19,9 @@ export class OverlayController {
   constructor(
     private readonly streamers: StreamersRepository,
     private readonly streams: OverlayStreams,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('overlay') overlay: OverlayConfig,
   ) {
-    this.alertDurationMs = config.get('overlay.alertDurationMs', { infer: true });
+    this.alertDurationMs = overlay.alertDurationMs;
   }
 
   @Get('overlay/:token')

@@ -1,4 +1,4 @@
-import { ConfigService } from '@nestjs/config';
+import type { AppConfig, SecurityConfig } from '../../config';
 import type { Request, Response } from 'express';
 import type { Clock } from '../../libs/clock';
 import { Keyring } from '../security/keyring';
@@ -30,8 +30,12 @@ describe(SessionService.name, () => {
   let sut: SessionService;
 
   function service(publicUrl = 'http://localhost:3000', key = Buffer.alloc(32, 5)): SessionService {
-    const config = new ConfigService({ security: { sessionTtlMs: 30 * day }, app: { publicUrl } });
-    return new SessionService(new Keyring(key), config as never, clock);
+    return new SessionService(
+      new Keyring(key),
+      { sessionTtlMs: 30 * day } as SecurityConfig,
+      { publicUrl } as AppConfig,
+      clock,
+    );
   }
 
   beforeEach(() => {

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { parse as parseCookies, serialize as serializeCookie } from 'cookie';
 import type { Request, Response } from 'express';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type AppConfig, type SecurityConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { Keyring } from '../security/keyring';
 
@@ -24,12 +23,13 @@ export class SessionService {
 
   constructor(
     keyring: Keyring,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('security') security: SecurityConfig,
+    @InjectConfig('app') app: AppConfig,
     private readonly clock: Clock,
   ) {
     this.key = keyring.sessionSigningKey;
-    this.ttlMs = config.get('security.sessionTtlMs', { infer: true });
-    this.secure = config.get('app.publicUrl', { infer: true }).startsWith('https://');
+    this.ttlMs = security.sessionTtlMs;
+    this.secure = app.publicUrl.startsWith('https://');
   }
 
   start(res: Response, streamerId: string): void {

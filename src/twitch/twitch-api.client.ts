@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig, TwitchConfig } from '../../config';
+import { InjectConfig, type TwitchConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { OutboundHttpError, requestJson } from '../common/outbound/http-json';
 import type { TokenSet } from '../oauth/oauth-credentials.repository';
@@ -33,10 +32,10 @@ export class TwitchApiClient implements TokenRefresher {
   private readonly settings: TwitchConfig;
 
   constructor(
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('twitch') twitch: TwitchConfig,
     private readonly clock: Clock,
   ) {
-    this.settings = config.get('twitch', { infer: true });
+    this.settings = twitch;
   }
 
   async refresh(refreshToken: string): Promise<TokenSet> {

@@ -1,8 +1,7 @@
 import { Controller, Get, Header, Req, Res } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type AppConfig } from '../../config';
 import { DASHBOARD_NOTICES, TwitchLogin } from '../auth';
 import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
 import { OAuthCredentialsRepository } from '../oauth/oauth-credentials.repository';
@@ -22,9 +21,9 @@ export class PagesController {
     private readonly credentials: OAuthCredentialsRepository,
     private readonly twitchLogin: TwitchLogin,
     private readonly donationAlerts: DonationAlertsOAuthClient,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('app') app: AppConfig,
   ) {
-    this.publicUrl = config.get('app.publicUrl', { infer: true });
+    this.publicUrl = app.publicUrl;
   }
 
   @Get()

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig, SchedulerConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { LockKeys, LockProvider } from '../../libs/locks';
+import { PushActivity } from '../donations/push-activity';
 import { DonationPoller, type PollOutcome } from './donation-poller';
 import { PollBudget } from './poll-budget';
 import {
@@ -47,6 +48,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     private readonly locks: LockProvider,
     private readonly clock: Clock,
     private readonly metrics: SchedulerMetrics,
+    private readonly pushActivity: PushActivity,
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('scheduler', { infer: true });
@@ -183,7 +185,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     }
     const now = this.clock.now();
     this.metrics.pollDuration.observe((now - started) / 1000);
-    const pushActive = state.pushActiveUntil !== null && state.pushActiveUntil > now;
+    const pushActive = await this.pushActivity.isActive(streamerId);
     return afterSuccess(state, outcome, { now, pushActive }, this.settings);
   }
 
@@ -214,18 +216,6 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     const state = await this.states.get(streamerId);
     await this.states.put(streamerId, { ...state, consecutiveErrors: 0 });
     await this.schedule.setDue(streamerId, this.clock.now());
-  }
-
-  /** A push source delivered for the streamer: until `until`, polling is only a slow safety net. */
-  async markPushActive(streamerId: string, until: number): Promise<void> {
-    const state = await this.states.get(streamerId);
-    await this.states.put(streamerId, { ...state, pushActiveUntil: until });
-  }
-
-  /** Whether a push source delivered recently enough that polling is only a safety net. */
-  async isPushActive(streamerId: string): Promise<boolean> {
-    const { pushActiveUntil } = await this.states.get(streamerId);
-    return pushActiveUntil !== null && pushActiveUntil > this.clock.now();
   }
 
   isScheduled(streamerId: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import { LeaderEvents, LeaderService } from '../../libs/locks';
 import { TwitchTokenValidator } from '../auth/twitch-token-validator';
 import { DonationAnnouncer } from '../donations/donation-announcer';
 import { DonationAlertsScheduler } from '../scheduler/donation-alerts-scheduler';
-import { SchedulerMembership } from '../scheduler/scheduler.module';
+import { SchedulerMembership } from '../scheduler/scheduler-membership';
 import { WebhookRegistrations } from '../webhooks/webhook-registrations.service';
 
 export type LeaderJob =

@@ -3,21 +3,21 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig, SchedulerConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { LockKeys, LockProvider } from '../../libs/locks';
-import { OutboundHttpError } from '../common/outbound/http-json';
-import { StaleLeaseError } from '../donations/donation-ingestor';
-import { NotConnectedError, ReauthRequiredError } from '../oauth/oauth-errors';
-import { backoffDelay } from './backoff';
+import { PushActivity } from '../donations/push-activity';
 import { DonationPoller, type PollOutcome } from './donation-poller';
-import { BudgetExhaustedError, PollBudget } from './poll-budget';
+import { PollBudget } from './poll-budget';
+import {
+  afterFailure,
+  afterSuccess,
+  whenLockBusy,
+  type PollDecision,
+  type PollResult,
+} from './poll-outcome.policy';
 import { PollSchedule, type ScheduledStreamer } from './poll-schedule';
-import { PollStateStore, type PollErrorKind, type PollState } from './poll-state.store';
+import { PollStateStore, type PollState } from './poll-state.store';
 import { SchedulerMetrics } from './scheduler.metrics';
 
-export type PollResult =
-  | { status: 'polled'; newDonations: number }
-  | { status: 'deferred'; reason: string; retryInMs: number }
-  | { status: 'failed'; kind: PollErrorKind; retryInMs: number }
-  | { status: 'removed'; reason: string };
+export type { PollResult } from './poll-outcome.policy';
 
 /** How long a read of the schedule's size is reused when sizing concurrency. */
 const SIZE_REFRESH_MS = 1000;
@@ -48,6 +48,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     private readonly locks: LockProvider,
     private readonly clock: Clock,
     private readonly metrics: SchedulerMetrics,
+    private readonly pushActivity: PushActivity,
     config: ConfigService<AllConfig, true>,
   ) {
     this.settings = config.get('scheduler', { infer: true });
@@ -145,20 +146,10 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     try {
       const lease = await this.locks.tryLock(LockKeys.streamerPoll(streamerId), this.settings.lockTtlMs);
       if (!lease) {
-        return await this.defer(streamerId, 'polled by another instance', this.settings.lockTtlMs);
+        return await this.apply(streamerId, whenLockBusy(this.clock.now(), this.settings));
       }
       try {
-        const state = await this.states.get(streamerId);
-        const started = this.clock.now();
-        let outcome: PollOutcome;
-        try {
-          outcome = await this.poller.poll(streamerId, lease.token, state.requestsNeeded);
-        } catch (error) {
-          return await this.onFailure(streamerId, state, error, dueAt);
-        }
-        this.metrics.polls.inc({ outcome: 'ok' });
-        this.metrics.pollDuration.observe((this.clock.now() - started) / 1000);
-        return await this.onSuccess(streamerId, state, outcome);
+        return await this.apply(streamerId, await this.pollUnderLock(streamerId, lease.token, dueAt));
       } finally {
         await lease.release();
       }
@@ -172,22 +163,59 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     }
   }
 
+  private async pollUnderLock(
+    streamerId: string,
+    fencingToken: number,
+    dueAt: number,
+  ): Promise<PollDecision> {
+    const state = await this.states.get(streamerId);
+    const started = this.clock.now();
+    let outcome: PollOutcome;
+    try {
+      outcome = await this.poller.poll(streamerId, fencingToken, state.requestsNeeded);
+    } catch (error) {
+      const decision = afterFailure(state, error, { now: this.clock.now(), dueAt }, this.settings);
+      if (decision.result.status === 'failed' && decision.result.kind === 'internal') {
+        this.logger.error(
+          `[DA Scheduler] Poll of streamer ${streamerId} failed: ${(error as Error).message}`,
+          (error as Error).stack,
+        );
+      }
+      return decision;
+    }
+    const now = this.clock.now();
+    this.metrics.pollDuration.observe((now - started) / 1000);
+    const pushActive = await this.pushActivity.isActive(streamerId);
+    return afterSuccess(state, outcome, { now, pushActive }, this.settings);
+  }
+
+  /** Carries out the policy's decision: the state, the next due time or the removal, the metric, the log. */
+  private async apply(streamerId: string, decision: PollDecision): Promise<PollResult> {
+    if (decision.action === 'remove') {
+      await this.remove(streamerId, decision.result.reason);
+      this.metrics.polls.inc({ outcome: decision.metric });
+      return decision.result;
+    }
+    const { result, state, dueAt, metric } = decision;
+    if (state) {
+      await this.states.put(streamerId, state);
+    }
+    await this.schedule.setDue(streamerId, dueAt);
+    if (metric) {
+      this.metrics.polls.inc({ outcome: metric });
+    }
+    if (result.status === 'failed') {
+      this.logger.warn(
+        `[DA Scheduler] Streamer ${streamerId} backoff: ${state?.consecutiveErrors}, next poll in ${result.retryInMs}ms (${result.kind})`,
+      );
+    }
+    return result;
+  }
+
   async resetBackoff(streamerId: string): Promise<void> {
     const state = await this.states.get(streamerId);
     await this.states.put(streamerId, { ...state, consecutiveErrors: 0 });
     await this.schedule.setDue(streamerId, this.clock.now());
-  }
-
-  /** A push source delivered for the streamer: until `until`, polling is only a slow safety net. */
-  async markPushActive(streamerId: string, until: number): Promise<void> {
-    const state = await this.states.get(streamerId);
-    await this.states.put(streamerId, { ...state, pushActiveUntil: until });
-  }
-
-  /** Whether a push source delivered recently enough that polling is only a safety net. */
-  async isPushActive(streamerId: string): Promise<boolean> {
-    const { pushActiveUntil } = await this.states.get(streamerId);
-    return pushActiveUntil !== null && pushActiveUntil > this.clock.now();
   }
 
   isScheduled(streamerId: string): Promise<boolean> {
@@ -210,85 +238,5 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
 
   appBudget(): ReturnType<PollBudget['appUsage']> {
     return this.budget.appUsage();
-  }
-
-  private async onSuccess(
-    streamerId: string,
-    previous: PollState,
-    outcome: PollOutcome,
-  ): Promise<PollResult> {
-    const now = this.clock.now();
-    const pushActive = previous.pushActiveUntil !== null && previous.pushActiveUntil > now;
-    await this.states.put(streamerId, {
-      ...previous,
-      consecutiveErrors: 0,
-      requestsNeeded: 1,
-      lastPollAt: now,
-      lastSuccessAt: now,
-      lastResponseMs: outcome.lastResponseMs ?? previous.lastResponseMs,
-    });
-    await this.schedule.setDue(
-      streamerId,
-      now + (pushActive ? this.settings.pushSafetyPollMs : this.settings.baseIntervalMs),
-    );
-    return { status: 'polled', newDonations: outcome.newDonations };
-  }
-
-  private async onFailure(
-    streamerId: string,
-    previous: PollState,
-    error: unknown,
-    dueAt: number,
-  ): Promise<PollResult> {
-    if (error instanceof BudgetExhaustedError) {
-      if (error.scope === 'app') {
-        await this.schedule.setDue(streamerId, dueAt);
-        return { status: 'deferred', reason: error.message, retryInMs: error.retryAfterMs };
-      }
-      if (error.requestsNeeded !== previous.requestsNeeded) {
-        await this.states.put(streamerId, { ...previous, requestsNeeded: error.requestsNeeded });
-      }
-      return this.defer(streamerId, error.message, error.retryAfterMs);
-    }
-    if (error instanceof StaleLeaseError) {
-      return this.defer(streamerId, error.message, this.settings.baseIntervalMs);
-    }
-    if (error instanceof ReauthRequiredError || error instanceof NotConnectedError) {
-      await this.remove(streamerId, error.message);
-      this.metrics.polls.inc({ outcome: 'removed' });
-      return { status: 'removed', reason: error.message };
-    }
-    const kind: PollErrorKind = error instanceof OutboundHttpError ? error.kind : 'internal';
-    if (kind === 'internal') {
-      this.logger.error(
-        `[DA Scheduler] Poll of streamer ${streamerId} failed: ${(error as Error).message}`,
-        (error as Error).stack,
-      );
-    }
-    const consecutiveErrors = previous.consecutiveErrors + 1;
-    let delay = backoffDelay(consecutiveErrors, this.settings);
-    if (error instanceof OutboundHttpError && error.retryAfterMs !== null) {
-      delay = Math.max(delay, error.retryAfterMs);
-    }
-    const now = this.clock.now();
-    await this.states.put(streamerId, {
-      ...previous,
-      consecutiveErrors,
-      totalErrors: previous.totalErrors + 1,
-      errorsByKind: { ...previous.errorsByKind, [kind]: (previous.errorsByKind[kind] ?? 0) + 1 },
-      lastPollAt: now,
-      lastError: (error as Error).message,
-    });
-    await this.schedule.setDue(streamerId, now + delay);
-    this.metrics.polls.inc({ outcome: kind });
-    this.logger.warn(
-      `[DA Scheduler] Streamer ${streamerId} backoff: ${consecutiveErrors}, next poll in ${delay}ms (${kind})`,
-    );
-    return { status: 'failed', kind, retryInMs: delay };
-  }
-
-  private async defer(streamerId: string, reason: string, retryInMs: number): Promise<PollResult> {
-    await this.schedule.setDue(streamerId, this.clock.now() + retryInMs);
-    return { status: 'deferred', reason, retryInMs };
   }
 }

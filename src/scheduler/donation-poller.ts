@@ -52,69 +52,22 @@ export class DonationPoller {
    * BudgetExhaustedError carrying how many requests to reserve next time, so it is not cut short again.
    */
   async poll(streamerId: string, fencingToken: number, requestsPlanned = 1): Promise<PollOutcome> {
-    const outcome: PollOutcome = { newDonations: 0, requests: 0, lastResponseMs: null };
-    let reserved = 0;
-    const reserve = async (count: number) => {
-      await this.budget.take(streamerId, count);
-      reserved += count;
-    };
-    const fetchPage = async (page: number): Promise<DonationsPage> => {
-      let attempts = 0;
-      return this.tokens.withAccessToken(this.oauth, streamerId, async (token) => {
-        // Every request counts against the budgets, including the retry after a token refresh.
-        if (attempts++ > 0 || reserved === 0) {
-          await this.budget.take(streamerId);
-        } else {
-          reserved -= 1;
-        }
-        outcome.requests += 1;
-        const started = this.clock.now();
-        try {
-          return await this.client.donations(token, page);
-        } finally {
-          outcome.lastResponseMs = this.clock.now() - started;
-        }
-      });
-    };
-
-    await reserve(Math.max(1, requestsPlanned));
+    const requests = new PollRequests(this.budget, streamerId);
+    await requests.reserve(Math.max(1, requestsPlanned));
     const cursor = await this.cursors.find(streamerId);
-    const first = await fetchPage(1);
+    const first = await this.fetchPage(requests, 1);
     if (!cursor) {
-      const lastDonationId = Math.max(0, ...first.donations.map((donation) => donation.id));
-      await this.ingestor.ingest({
-        streamerId,
-        provider: 'donationalerts',
-        channel: 'poll',
-        donations: [],
-        cursor: { lastDonationId, fencingToken },
-      });
-      this.logger.log(
-        `Streamer ${streamerId} starts at DonationAlerts donation ${lastDonationId} (history not replayed)`,
-      );
-      return outcome;
+      await this.startAtNewest(streamerId, fencingToken, first);
+      return requests.outcome(0);
     }
-
-    const seen = (donations: DonationAlertsDonation[]) =>
-      donations.length === 0 || donations.some((donation) => donation.id <= cursor.lastDonationId);
-    const unseen = first.donations.filter((donation) => donation.id > cursor.lastDonationId);
     const pagesToRead = Math.min(this.maxPages, first.lastPage);
-    if (!seen(first.donations) && pagesToRead > 1 && reserved < pagesToRead - 1) {
-      try {
-        await reserve(pagesToRead - 1 - reserved);
-      } catch (error) {
-        if (error instanceof BudgetExhaustedError) {
-          throw new BudgetExhaustedError(error.retryAfterMs, error.scope, pagesToRead);
-        }
-        throw error;
-      }
-    }
-    let reachedCursor = seen(first.donations) || first.lastPage <= 1;
-    for (let page = 2; page <= pagesToRead && !reachedCursor; page += 1) {
-      const { donations, lastPage } = await fetchPage(page);
-      unseen.push(...donations.filter((donation) => donation.id > cursor.lastDonationId));
-      reachedCursor = seen(donations) || page >= lastPage;
-    }
+    await this.reserveExtraPages(requests, first, cursor.lastDonationId, pagesToRead);
+    const { unseen, reachedCursor } = await this.readUntilCursor(
+      requests,
+      first,
+      cursor.lastDonationId,
+      pagesToRead,
+    );
     if (!reachedCursor) {
       this.logger.error(
         `Streamer ${streamerId}: more than ${this.maxPages} pages of donations since the last poll; older ones in between are skipped (raise DA_POLL_MAX_PAGES)`,
@@ -130,7 +83,120 @@ export class DonationPoller {
         fencingToken,
       },
     });
-    outcome.newDonations = stored.length;
-    return outcome;
+    return requests.outcome(stored.length);
+  }
+
+  /** A streamer polled for the first time: the cursor starts at their newest donation, nothing is replayed. */
+  private async startAtNewest(streamerId: string, fencingToken: number, first: DonationsPage): Promise<void> {
+    const lastDonationId = Math.max(0, ...first.donations.map((donation) => donation.id));
+    await this.ingestor.ingest({
+      streamerId,
+      provider: 'donationalerts',
+      channel: 'poll',
+      donations: [],
+      cursor: { lastDonationId, fencingToken },
+    });
+    this.logger.log(
+      `Streamer ${streamerId} starts at DonationAlerts donation ${lastDonationId} (history not replayed)`,
+    );
+  }
+
+  /**
+   * The first page did not reach the cursor: reserve the pages still to read in one go, so a poll is never
+   * cut short half-way by the budget (which would store nothing and start over).
+   */
+  private async reserveExtraPages(
+    requests: PollRequests,
+    first: DonationsPage,
+    cursorId: number,
+    pagesToRead: number,
+  ): Promise<void> {
+    const missing = pagesToRead - 1 - requests.reserved;
+    if (reachesCursor(first.donations, cursorId) || pagesToRead <= 1 || missing <= 0) {
+      return;
+    }
+    try {
+      await requests.reserve(missing);
+    } catch (error) {
+      if (error instanceof BudgetExhaustedError) {
+        throw new BudgetExhaustedError(error.retryAfterMs, error.scope, pagesToRead);
+      }
+      throw error;
+    }
+  }
+
+  /** Pages 2, 3, … up to `pagesToRead` until one reaches the cursor or is the last; what is newer than it. */
+  private async readUntilCursor(
+    requests: PollRequests,
+    first: DonationsPage,
+    cursorId: number,
+    pagesToRead: number,
+  ): Promise<{ unseen: DonationAlertsDonation[]; reachedCursor: boolean }> {
+    const unseen = newerThan(first.donations, cursorId);
+    let reachedCursor = reachesCursor(first.donations, cursorId) || first.lastPage <= 1;
+    for (let page = 2; page <= pagesToRead && !reachedCursor; page += 1) {
+      const { donations, lastPage } = await this.fetchPage(requests, page);
+      unseen.push(...newerThan(donations, cursorId));
+      reachedCursor = reachesCursor(donations, cursorId) || page >= lastPage;
+    }
+    return { unseen, reachedCursor };
+  }
+
+  private fetchPage(requests: PollRequests, page: number): Promise<DonationsPage> {
+    let attempt = 0;
+    return this.tokens.withAccessToken(this.oauth, requests.streamerId, async (token) => {
+      // Every request counts against the budgets, including the retry after a token refresh.
+      await requests.beforeRequest(attempt++ > 0);
+      const started = this.clock.now();
+      try {
+        return await this.client.donations(token, page);
+      } finally {
+        requests.responded(this.clock.now() - started);
+      }
+    });
+  }
+}
+
+/** A page reaches the cursor when it is empty or holds a donation the cursor already covers. */
+function reachesCursor(donations: DonationAlertsDonation[], cursorId: number): boolean {
+  return donations.length === 0 || donations.some((donation) => donation.id <= cursorId);
+}
+
+function newerThan(donations: DonationAlertsDonation[], cursorId: number): DonationAlertsDonation[] {
+  return donations.filter((donation) => donation.id > cursorId);
+}
+
+/** The requests of one poll: those reserved in the budgets ahead of time, and those made. */
+class PollRequests {
+  reserved = 0;
+  private made = 0;
+  private lastResponseMs: number | null = null;
+
+  constructor(
+    private readonly budget: PollBudget,
+    readonly streamerId: string,
+  ) {}
+
+  async reserve(count: number): Promise<void> {
+    await this.budget.take(this.streamerId, count);
+    this.reserved += count;
+  }
+
+  /** Spends a reserved request, or takes one from the budgets when none is left or this is a retry. */
+  async beforeRequest(retry: boolean): Promise<void> {
+    if (retry || this.reserved === 0) {
+      await this.budget.take(this.streamerId);
+    } else {
+      this.reserved -= 1;
+    }
+    this.made += 1;
+  }
+
+  responded(durationMs: number): void {
+    this.lastResponseMs = durationMs;
+  }
+
+  outcome(newDonations: number): PollOutcome {
+    return { newDonations, requests: this.made, lastResponseMs: this.lastResponseMs };
   }
 }

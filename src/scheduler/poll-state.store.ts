@@ -12,8 +12,6 @@ export interface PollState {
   lastSuccessAt: number | null;
   lastError: string | null;
   lastResponseMs: number | null;
-  /** A push source (webhook, realtime) delivered recently: until then polling is only a safety net. */
-  pushActiveUntil: number | null;
   /** Requests the next poll reserves up front: more than one after a poll found several pages to read. */
   requestsNeeded: number;
 }
@@ -26,7 +24,6 @@ export const EMPTY_POLL_STATE: PollState = {
   lastSuccessAt: null,
   lastError: null,
   lastResponseMs: null,
-  pushActiveUntil: null,
   requestsNeeded: 1,
 };
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { PushActivity, type PushSource } from '../donations/push-activity';
 import type { PollErrorKind } from './poll-state.store';
 import { DonationAlertsScheduler } from './donation-alerts-scheduler';
 
@@ -7,7 +8,10 @@ export interface StreamerPollStats {
   nextPoll: number;
   backoff: number;
   errors: number;
+  /** A signed webhook delivered recently (polling is only a safety net meanwhile). */
   webhookEnabled: boolean;
+  /** The push source that delivers for the streamer now, if any. */
+  pushSource: PushSource | null;
   lastError: string | null;
   errorsByType: Partial<Record<PollErrorKind, number>>;
   lastResponseMs: number | null;
@@ -27,23 +31,28 @@ export interface SchedulerStats {
 /** The seed's stats shape plus error totals, response time and the application budget. */
 @Injectable()
 export class SchedulerStatsService {
-  constructor(private readonly scheduler: DonationAlertsScheduler) {}
+  constructor(
+    private readonly scheduler: DonationAlertsScheduler,
+    private readonly pushActivity: PushActivity,
+  ) {}
 
   async collect(): Promise<SchedulerStats> {
     const [{ entries, now }, budget] = await Promise.all([
       this.scheduler.snapshot(),
       this.scheduler.appBudget(),
     ]);
+    const pushSources = await this.pushActivity.activeSources(entries.map(({ streamerId }) => streamerId));
     const streamers: Record<string, StreamerPollStats> = {};
     const errorsByType: Partial<Record<PollErrorKind, number>> = {};
     let latest: { at: number; ms: number | null } = { at: -1, ms: null };
-    for (const { streamerId, dueAt, state } of entries) {
+    for (const [i, { streamerId, dueAt, state }] of entries.entries()) {
       streamers[streamerId] = {
         lastPoll: state.lastPollAt,
         nextPoll: dueAt,
         backoff: state.consecutiveErrors,
         errors: state.totalErrors,
-        webhookEnabled: state.pushActiveUntil !== null && state.pushActiveUntil > now,
+        webhookEnabled: pushSources[i].includes('webhook'),
+        pushSource: pushSources[i][0] ?? null,
         lastError: state.lastError,
         errorsByType: state.errorsByKind,
         lastResponseMs: state.lastResponseMs,

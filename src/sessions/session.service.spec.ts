@@ -32,7 +32,7 @@ describe(SessionService.name, () => {
   function service(publicUrl = 'http://localhost:3000', key = Buffer.alloc(32, 5)): SessionService {
     return new SessionService(
       new Keyring(key),
-      { sessionTtlMs: 30 * day } as SecurityConfig,
+      { sessionTtlMs: 30 * day },
       { publicUrl } as AppConfig,
       clock,
     );

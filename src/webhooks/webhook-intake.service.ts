@@ -14,7 +14,7 @@ import { toFieldErrors, type FieldErrors } from '../common/http/validation';
 import { toIncomingDonation } from '../donation-alerts/donation-alerts.mapper';
 import type { IncomingDonation } from '../donations/donation';
 import { DonationIngestor } from '../donations/donation-ingestor';
-import { DonationAlertsScheduler } from '../scheduler/donation-alerts-scheduler';
+import { PushActivity } from '../donations/push-activity';
 import { TokenCipher } from '../security/token-cipher';
 import { StreamersRepository } from '../streamers/streamers.repository';
 import { WebhookDeliveryDto } from './dto/webhook-delivery.dto';
@@ -67,7 +67,7 @@ export class WebhookIntake {
     private readonly secrets: WebhookSecrets,
     private readonly cipher: TokenCipher,
     private readonly ingestor: DonationIngestor,
-    private readonly scheduler: DonationAlertsScheduler,
+    private readonly pushActivity: PushActivity,
     private readonly clock: Clock,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -118,7 +118,7 @@ export class WebhookIntake {
     if (registration) {
       await this.registrations.countDelivery(streamerId, now);
     }
-    await this.scheduler.markPushActive(streamerId, now + this.pushActiveMs);
+    await this.pushActivity.markActive(streamerId, 'webhook', now + this.pushActiveMs);
     this.logger.log(
       `[DA Webhooks] Processed ${stored.length} donations from webhook for streamer ${streamerId}`,
     );

@@ -2,7 +2,7 @@ import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../../config';
 import { Clock } from '../../libs/clock';
-import { DonationAlertsScheduler } from '../scheduler/donation-alerts-scheduler';
+import { PushActivity } from '../donations/push-activity';
 import { TokenCipher } from '../security/token-cipher';
 import { StreamersRepository } from '../streamers/streamers.repository';
 import { WEBHOOK_SECRET_CONTEXT } from './webhook-intake.service';
@@ -69,7 +69,7 @@ export class WebhookRegistrations {
     private readonly registrations: WebhookRegistrationsRepository,
     private readonly streamers: StreamersRepository,
     private readonly cipher: TokenCipher,
-    private readonly scheduler: DonationAlertsScheduler,
+    private readonly pushActivity: PushActivity,
     private readonly clock: Clock,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -114,7 +114,7 @@ export class WebhookRegistrations {
     return {
       ...summary(registration),
       active: lastActivity >= this.clock.now() - this.inactiveMs,
-      pushActive: await this.scheduler.isPushActive(streamerId),
+      pushActive: await this.pushActivity.isActive(streamerId),
     };
   }
 

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { DonationsModule } from '../donations/donations.module';
-import { SchedulerModule } from '../scheduler/scheduler.module';
 import { StreamersModule } from '../streamers/streamers.module';
 import { TypeOrmWebhookRegistrationsRepository } from './typeorm-webhook-registrations.repository';
 import { WebhookController } from './webhook.controller';
@@ -13,7 +12,7 @@ import { WebhookMetrics } from './webhook.metrics';
 import { WebhooksAdminController } from './webhooks-admin.controller';
 
 @Module({
-  imports: [DonationsModule, SchedulerModule, StreamersModule],
+  imports: [DonationsModule, StreamersModule],
   controllers: [WebhookController, WebhooksAdminController],
   providers: [
     { provide: WebhookRegistrationsRepository, useClass: TypeOrmWebhookRegistrationsRepository },

@@ -2,7 +2,7 @@ import { LeaderService } from '../../libs/locks';
 import { DonationEntity } from '../../src/donations/entities/donation.entity';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
 import { DonationAlertsScheduler } from '../../src/scheduler/donation-alerts-scheduler';
-import { SchedulerMembership } from '../../src/scheduler/scheduler.module';
+import { SchedulerMembership } from '../../src/scheduler/scheduler-membership';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import type { DonationAlertsUser } from '../fakes/fake-donationalerts';
 import {

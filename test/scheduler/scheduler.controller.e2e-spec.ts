@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
+import { PushActivity } from '../../src/donations/push-activity';
 import { SchedulerController } from '../../src/scheduler/scheduler.controller';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import {
@@ -64,6 +65,7 @@ describe(SchedulerController.name, () => {
             backoff: 0,
             errors: 0,
             webhookEnabled: false,
+            pushSource: null,
             lastError: null,
             errorsByType: {},
             lastResponseMs: expect.any(Number),
@@ -74,6 +76,7 @@ describe(SchedulerController.name, () => {
             backoff: 1,
             errors: 1,
             webhookEnabled: false,
+            pushSource: null,
             lastError: expect.stringContaining('500'),
             errorsByType: { server: 1 },
             lastResponseMs: expect.any(Number),
@@ -101,6 +104,29 @@ describe(SchedulerController.name, () => {
         errorsByType: {},
         lastResponseMs: null,
       });
+    });
+
+    it('names the push source that delivers for each streamer; webhookEnabled stays about webhooks', async () => {
+      const pushActivity = instance.app.get(PushActivity);
+      const realtime = await connectedStreamer(instance.app, rig.da, rig.clock);
+      const both = await connectedStreamer(instance.app, rig.da, rig.clock);
+      const quiet = await connectedStreamer(instance.app, rig.da, rig.clock);
+      const now = rig.clock.now();
+      await pushActivity.markActive(realtime.streamerId, 'realtime', now + 60 * SECOND);
+      await pushActivity.markActive(both.streamerId, 'webhook', now + 30 * SECOND);
+      await pushActivity.markActive(both.streamerId, 'realtime', now + 10 * SECOND);
+      const pushOf = async (streamerId: string) => {
+        const { webhookEnabled, pushSource } = (await admin(request(instance.server).get(`${BASE}/stats`)))
+          .body.streamers[streamerId];
+        return { webhookEnabled, pushSource };
+      };
+
+      expect(await pushOf(realtime.streamerId)).toEqual({ webhookEnabled: false, pushSource: 'realtime' });
+      expect(await pushOf(both.streamerId)).toEqual({ webhookEnabled: true, pushSource: 'webhook' });
+      expect(await pushOf(quiet.streamerId)).toEqual({ webhookEnabled: false, pushSource: null });
+      rig.clock.advance(30 * SECOND);
+      expect(await pushOf(both.streamerId)).toEqual({ webhookEnabled: false, pushSource: null });
+      expect(await pushOf(realtime.streamerId)).toEqual({ webhookEnabled: false, pushSource: 'realtime' });
     });
 
     it('polls the streamer at once on force-poll and returns how many donations are new', async () => {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type DonationAlertsConfig } from '../../config';
 import { requestJson } from '../common/outbound/http-json';
 import { MalformedResponseError, type DonationAlertsDonation } from './donation-alerts.mapper';
 
@@ -28,9 +27,9 @@ export class DonationAlertsClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
 
-  constructor(config: ConfigService<AllConfig, true>) {
-    this.baseUrl = config.get('donationAlerts.baseUrl', { infer: true });
-    this.timeoutMs = config.get('donationAlerts.requestTimeoutMs', { infer: true });
+  constructor(@InjectConfig('donationAlerts') settings: DonationAlertsConfig) {
+    this.baseUrl = settings.baseUrl;
+    this.timeoutMs = settings.requestTimeoutMs;
   }
 
   /** One page (30 donations, newest first) of the token owner's donations. */

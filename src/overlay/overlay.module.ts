@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../../config';
+import { getConfigToken } from '@nestjs/config';
+import type { OverlayConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { redisOrMemory } from '../../libs/redis';
 import { SessionsModule } from '../sessions';
@@ -23,10 +23,10 @@ import { TestAlerts } from './test-alerts.service';
   imports: [StreamersModule, DonationsModule, SessionsModule],
   controllers: [OverlayController, OverlayApiController, AdminOverlayController],
   providers: [
-    redisOrMemory<OverlayEventLog, [ConfigService<AllConfig, true>, Clock]>(OverlayEventLog, {
-      redis: (redis, config) => new RedisOverlayEventLog(redis, config.get('overlay', { infer: true })),
-      memory: (config, clock) => new MemoryOverlayEventLog(config.get('overlay', { infer: true }), clock),
-      inject: [ConfigService, Clock],
+    redisOrMemory<OverlayEventLog, [OverlayConfig, Clock]>(OverlayEventLog, {
+      redis: (redis, overlay) => new RedisOverlayEventLog(redis, overlay),
+      memory: (overlay, clock) => new MemoryOverlayEventLog(overlay, clock),
+      inject: [getConfigToken('overlay'), Clock],
     }),
     redisOrMemory<AnnouncedDonations, [Clock]>(AnnouncedDonations, {
       redis: (redis) => new RedisAnnouncedDonations(redis),

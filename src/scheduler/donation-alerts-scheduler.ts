@@ -1,6 +1,5 @@
 import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig, SchedulerConfig } from '../../config';
+import { InjectConfig, type SchedulerConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { LockKeys, LockProvider } from '../../libs/locks';
 import { PushActivity } from '../donations/push-activity';
@@ -32,7 +31,6 @@ export const STREAMERS_PER_EXTRA_POLL = 25;
 @Injectable()
 export class DonationAlertsScheduler implements BeforeApplicationShutdown {
   private readonly logger = new Logger('DA Scheduler');
-  private readonly settings: SchedulerConfig;
   private readonly running = new Set<string>();
   private knownSize = 0;
   private sizeReadAt = Number.NEGATIVE_INFINITY;
@@ -49,10 +47,8 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     private readonly clock: Clock,
     private readonly metrics: SchedulerMetrics,
     private readonly pushActivity: PushActivity,
-    config: ConfigService<AllConfig, true>,
-  ) {
-    this.settings = config.get('scheduler', { infer: true });
-  }
+    @InjectConfig('scheduler') private readonly settings: SchedulerConfig,
+  ) {}
 
   get isRunning(): boolean {
     return this.settings.enabled;

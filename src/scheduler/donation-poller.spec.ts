@@ -1,13 +1,8 @@
 import { Logger } from '@nestjs/common';
-import type { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../../config';
+import type { SchedulerConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { OutboundHttpError } from '../common/outbound/http-json';
-import type {
-  DonationAlertsClient,
-  DonationAlertsDonation,
-  DonationsPage,
-} from '../donation-alerts';
+import type { DonationAlertsClient, DonationAlertsDonation, DonationsPage } from '../donation-alerts';
 import type { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
 import type { Donation } from '../donations/donation';
 import type { DonationCursorsRepository } from '../donations/donation-cursors.repository';
@@ -111,7 +106,7 @@ describe(DonationPoller.name, () => {
   let errors: jest.SpyInstance;
 
   function poller(maxPages = 5): DonationPoller {
-    const config = { get: () => maxPages } as unknown as ConfigService<AllConfig, true>;
+    const config = { maxPages } as SchedulerConfig;
     const cursors = { find: () => Promise.resolve(cursor as DonationCursorEntity | null) };
     const ingestor = {
       ingest: (request: IngestRequest) => {

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type SchedulerConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import {
   DonationAlertsClient,
@@ -41,9 +40,9 @@ export class DonationPoller {
     private readonly ingestor: DonationIngestor,
     private readonly budget: PollBudget,
     private readonly clock: Clock,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('scheduler') settings: SchedulerConfig,
   ) {
-    this.maxPages = config.get('scheduler.maxPages', { infer: true });
+    this.maxPages = settings.maxPages;
   }
 
   /**

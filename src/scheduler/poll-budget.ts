@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig, SchedulerConfig } from '../../config';
+import { InjectConfig, type SchedulerConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { SlidingWindowLimiter } from './sliding-window.limiter';
 
@@ -27,15 +26,11 @@ export class BudgetExhaustedError extends Error {
  */
 @Injectable()
 export class PollBudget {
-  private readonly settings: SchedulerConfig;
-
   constructor(
     private readonly limiter: SlidingWindowLimiter,
     private readonly clock: Clock,
-    config: ConfigService<AllConfig, true>,
-  ) {
-    this.settings = config.get('scheduler', { infer: true });
-  }
+    @InjectConfig('scheduler') private readonly settings: SchedulerConfig,
+  ) {}
 
   /**
    * Takes `count` requests from both budgets at once, or throws BudgetExhaustedError saying when that many will

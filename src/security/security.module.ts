@@ -1,6 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../../config';
+import { getConfigToken } from '@nestjs/config';
+import type { DatabaseConfig, SecurityConfig } from '../../config';
 import { Keyring } from './keyring';
 import { TokenCipher } from './token-cipher';
 
@@ -9,9 +9,8 @@ import { TokenCipher } from './token-cipher';
   providers: [
     {
       provide: Keyring,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) =>
-        Keyring.load(config.get('security', { infer: true }), config.get('database', { infer: true })),
+      inject: [getConfigToken('security'), getConfigToken('database')],
+      useFactory: (security: SecurityConfig, database: DatabaseConfig) => Keyring.load(security, database),
     },
     TokenCipher,
   ],

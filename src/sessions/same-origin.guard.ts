@@ -1,8 +1,7 @@
 import { ForbiddenException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import { parse as parseCookies } from 'cookie';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type AppConfig } from '../../config';
 import { SESSION_COOKIE } from './session.service';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -17,8 +16,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export class SameOriginGuard implements CanActivate {
   private readonly publicOrigin: string;
 
-  constructor(config: ConfigService<AllConfig, true>) {
-    this.publicOrigin = new URL(config.get('app.publicUrl', { infer: true })).origin;
+  constructor(@InjectConfig('app') app: AppConfig) {
+    this.publicOrigin = new URL(app.publicUrl).origin;
   }
 
   canActivate(context: ExecutionContext): boolean {

@@ -1,4 +1,4 @@
-import type { AppConfig, SecurityConfig } from '../../config';
+import type { AppConfig } from '../../config';
 import type { Request, Response } from 'express';
 import type { Clock } from '../../libs/clock';
 import { Keyring } from '../security/keyring';

@@ -5,10 +5,9 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type WebhooksConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { toFieldErrors, type FieldErrors } from '../common/http/validation';
 import { toIncomingDonation } from '../donation-alerts/donation-alerts.mapper';
@@ -69,12 +68,10 @@ export class WebhookIntake {
     private readonly ingestor: DonationIngestor,
     private readonly pushActivity: PushActivity,
     private readonly clock: Clock,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('webhooks') settings: WebhooksConfig,
   ) {
-    this.verifier = new WebhookSignatureVerifier(config.get('webhooks.toleranceS', { infer: true }), () =>
-      clock.now(),
-    );
-    this.pushActiveMs = config.get('webhooks.pushActiveMs', { infer: true });
+    this.verifier = new WebhookSignatureVerifier(settings.toleranceS, () => clock.now());
+    this.pushActiveMs = settings.pushActiveMs;
   }
 
   async receive(rawBody: Buffer, headers: SignatureHeaders): Promise<DeliveryResult> {

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import {
   RateLimiterMemory,
   RateLimiterRedis,
   RateLimiterRes,
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type WebhooksConfig } from '../../config';
 import { RedisConnection } from '../../libs/redis';
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterS: number };
@@ -19,8 +18,8 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterS: nu
 export class WebhookRateLimiter {
   private readonly limiter: RateLimiterAbstract;
 
-  constructor(redis: RedisConnection, config: ConfigService<AllConfig, true>) {
-    const options = { points: config.get('webhooks.rateLimitPerMinute', { infer: true }), duration: 60 };
+  constructor(redis: RedisConnection, @InjectConfig('webhooks') webhooks: WebhooksConfig) {
+    const options = { points: webhooks.rateLimitPerMinute, duration: 60 };
     this.limiter = redis.client
       ? new RateLimiterRedis({
           ...options,

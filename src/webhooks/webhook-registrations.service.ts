@@ -1,6 +1,5 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type AppConfig, type WebhooksConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { PushActivity } from '../donations/push-activity';
 import { TokenCipher } from '../security/token-cipher';
@@ -71,10 +70,11 @@ export class WebhookRegistrations {
     private readonly cipher: TokenCipher,
     private readonly pushActivity: PushActivity,
     private readonly clock: Clock,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('webhooks') settings: WebhooksConfig,
+    @InjectConfig('app') app: AppConfig,
   ) {
-    this.inactiveMs = config.get('webhooks.inactiveDays', { infer: true }) * DAY_MS;
-    this.endpoint = `${config.get('app.publicUrl', { infer: true })}${WEBHOOK_PATH}`;
+    this.inactiveMs = settings.inactiveDays * DAY_MS;
+    this.endpoint = `${app.publicUrl}${WEBHOOK_PATH}`;
   }
 
   /** Creates the registration or rotates its secret: the previous secret stops working at once. */

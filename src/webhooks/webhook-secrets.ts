@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { AllConfig } from '../../config';
+import { InjectConfig, type WebhooksConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { dialectOf, positional, queryRows } from '../../libs/database';
 import { TokenCipher } from '../security/token-cipher';
@@ -28,9 +27,9 @@ export class WebhookSecrets {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly cipher: TokenCipher,
     private readonly clock: Clock,
-    config: ConfigService<AllConfig, true>,
+    @InjectConfig('webhooks') settings: WebhooksConfig,
   ) {
-    this.configured = config.get('webhooks.secret', { infer: true });
+    this.configured = settings.secret;
   }
 
   globalSecret(): Promise<string> {

@@ -5,10 +5,9 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { Request } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { AllConfig } from '../../../config';
+import { InjectConfig, type AdminConfig } from '../../../config';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -19,8 +18,8 @@ function digest(value: string): Buffer {
 export class AdminApiKeyGuard implements CanActivate {
   private readonly expected?: Buffer;
 
-  constructor(config: ConfigService<AllConfig, true>) {
-    const apiKey = config.get('admin.apiKey', { infer: true });
+  constructor(@InjectConfig('admin') admin: AdminConfig) {
+    const apiKey = admin.apiKey;
     this.expected = apiKey ? digest(apiKey) : undefined;
   }
 

@@ -7,13 +7,13 @@ import helmet, { type HelmetOptions } from 'helmet';
 import { Logger } from 'nestjs-pino';
 import type { AllConfig } from '../config';
 import { AppModule } from './app.module';
-import { ADMIN_BEARER } from './common/admin/admin-only.decorator';
-import { AllExceptionsFilter } from './common/http/all-exceptions.filter';
-import { ConnectionDrainer } from './common/http/connection-draining';
-import { requestIdMiddleware } from './common/http/request-id';
-import { createValidationPipe } from './common/http/validation';
-import { servePublicAssets } from './web/public-assets';
-import { WEBHOOK_PATH } from './webhooks/webhook-registrations.service';
+import { ADMIN_BEARER } from './common';
+import { AllExceptionsFilter } from './common';
+import { ConnectionDrainer } from './common';
+import { requestIdMiddleware } from './common';
+import { createValidationPipe } from './common';
+import { servePublicAssets } from './web';
+import { WEBHOOK_BODY_LIMIT, WEBHOOK_PATH } from './webhooks';
 
 /**
  * Helmet's defaults, except: images may come from https hosts (Twitch avatars), and the https-only rules
@@ -51,9 +51,6 @@ function setUpOpenApi(app: INestApplication): void {
   );
   SwaggerModule.setup('docs', app, document);
 }
-
-/** Larger bodies are not donations; refusing them early keeps the unauthenticated endpoint cheap to hit. */
-const WEBHOOK_BODY_LIMIT = '64kb';
 
 /**
  * The signed webhook endpoint gets its body as raw bytes (signatures cover the exact bytes, and a JSON parser

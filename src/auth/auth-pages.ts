@@ -1,5 +1,5 @@
-import { html, layout } from '../common/html/html';
-import { MESSAGES, type Locale } from '../common/html/i18n';
+import { html, layout } from '../common';
+import { MESSAGES, type Locale } from '../common';
 
 /** The notices onboarding sends the streamer back to the dashboard with. */
 export type DashboardNotice = 'da-connected' | 'da-cancelled' | 'da-taken' | 'da-failed';

@@ -1,8 +1,8 @@
 import { Controller, Get, Logger, Next, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import type { StreamerEntity } from '../streamers/entities/streamer.entity';
-import { localeFrom } from '../common/html/i18n';
+import type { StreamerEntity } from '../streamers';
+import { localeFrom } from '../common';
 import { SessionService } from '../sessions';
 import { messagePage } from './auth-pages';
 import { TwitchLogin } from './twitch-login.provider';

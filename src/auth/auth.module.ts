@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { redisOrMemory } from '../../libs/redis';
-import { DonationAlertsModule } from '../donation-alerts/donation-alerts.module';
-import { DonationsModule } from '../donations/donations.module';
-import { OAuthModule } from '../oauth/oauth.module';
-import { StreamersModule } from '../streamers/streamers.module';
+import { DonationAlertsModule } from '../donation-alerts';
+import { DonationsModule } from '../donations';
+import { OAuthModule } from '../oauth';
+import { StreamersModule } from '../streamers';
 import { SessionsModule } from '../sessions';
 import { TwitchModule } from '../twitch';
 import { AuthController } from './auth.controller';

@@ -2,7 +2,7 @@ import { Controller, Get, Logger, Post, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InjectConfig, type AppConfig } from '../../config';
-import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
+import { DonationAlertsOAuthClient } from '../donation-alerts';
 import { CurrentStreamer, StreamerSession } from '../sessions';
 import type { DashboardNotice } from './auth-pages';
 import { DonationAlertsAccountTakenError, OnboardingService } from './onboarding.service';

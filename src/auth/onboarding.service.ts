@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
-import { DonationCursorsRepository } from '../donations/donation-cursors.repository';
-import { OAuthCredentialsRepository, type TokenSet } from '../oauth/oauth-credentials.repository';
-import type { StreamerEntity } from '../streamers/entities/streamer.entity';
-import { OnboardingEvents } from '../streamers/streamers.events';
-import { StreamersRepository } from '../streamers/streamers.repository';
+import { DonationAlertsOAuthClient } from '../donation-alerts';
+import { DonationCursorsRepository } from '../donations';
+import { OAuthCredentialsRepository, type TokenSet } from '../oauth';
+import type { StreamerEntity } from '../streamers';
+import { OnboardingEvents } from '../streamers';
+import { StreamersRepository } from '../streamers';
 import type { TwitchUser } from '../twitch';
 
 export class DonationAlertsAccountTakenError extends Error {

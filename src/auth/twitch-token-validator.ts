@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
-import { ReauthRequiredError } from '../oauth/oauth-errors';
-import { OAuthCredentialsRepository } from '../oauth/oauth-credentials.repository';
-import { OAuthTokenService } from '../oauth/oauth-token.service';
+import { ReauthRequiredError } from '../oauth';
+import { OAuthCredentialsRepository } from '../oauth';
+import { OAuthTokenService } from '../oauth';
 import { TwitchApiClient } from '../twitch';
 
 export interface ValidationReport {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type DonationAlertsConfig } from '../../config';
-import { requestJson } from '../common/outbound/http-json';
+import { requestJson } from '../common';
 import { MalformedResponseError, type DonationAlertsDonation } from './donation-alerts.mapper';
 
 export interface DonationsPage {

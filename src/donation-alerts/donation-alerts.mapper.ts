@@ -1,5 +1,5 @@
-import type { IncomingDonation } from '../common/domain/incoming-donation';
-import { OutboundHttpError } from '../common/outbound/http-json';
+import type { IncomingDonation } from '../common';
+import { OutboundHttpError } from '../common';
 
 /** A donation in DonationAlerts' own shape (GET /api/v1/alerts/donations). */
 export interface DonationAlertsDonation {

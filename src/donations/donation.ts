@@ -1,4 +1,4 @@
-import type { IncomingDonation } from '../common/domain/incoming-donation';
+import type { IncomingDonation } from '../common';
 import type { DonationChannel, DonationProvider } from './entities/donation.entity';
 
 export type { IncomingDonation };

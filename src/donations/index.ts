@@ -5,3 +5,4 @@ export * from './donation-ingestor';
 export * from './donations.events';
 export * from './donations.module';
 export * from './entities';
+export * from './push-activity';

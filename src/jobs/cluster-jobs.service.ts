@@ -3,11 +3,11 @@ import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { InjectConfig, type SchedulerConfig, type TwitchConfig } from '../../config';
 import { LeaderEvents, LeaderService } from '../../libs/locks';
-import { TwitchTokenValidator } from '../auth/twitch-token-validator';
-import { DonationAnnouncer } from '../donations/donation-announcer';
-import { DonationAlertsScheduler } from '../scheduler/donation-alerts-scheduler';
-import { SchedulerMembership } from '../scheduler/scheduler-membership';
-import { WebhookRegistrations } from '../webhooks/webhook-registrations.service';
+import { TwitchTokenValidator } from '../auth';
+import { DonationAnnouncer } from '../donations';
+import { DonationAlertsScheduler } from '../scheduler';
+import { SchedulerMembership } from '../scheduler';
+import { WebhookRegistrations } from '../webhooks';
 
 export type LeaderJob =
   'twitch-token-validation' | 'schedule-reconcile' | 'announce-pending' | 'webhook-cleanup';

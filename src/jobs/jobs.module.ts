@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
-import { AuthModule } from '../auth/auth.module';
-import { DonationsModule } from '../donations/donations.module';
-import { SchedulerModule } from '../scheduler/scheduler.module';
-import { WebhooksModule } from '../webhooks/webhooks.module';
+import { AuthModule } from '../auth';
+import { DonationsModule } from '../donations';
+import { SchedulerModule } from '../scheduler';
+import { WebhooksModule } from '../webhooks';
 import { ClusterJobsService } from './cluster-jobs.service';
 
 @Module({

@@ -1,5 +1,4 @@
 export * from './entities';
-export * from './entities/oauth-credential.entity';
 export * from './oauth-credentials.repository';
 export * from './oauth-errors';
 export * from './oauth-token.service';

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Clock } from '../../libs/clock';
 import { LockKeys, LockProvider } from '../../libs/locks';
-import { OutboundHttpError } from '../common/outbound/http-json';
-import { StreamersRepository } from '../streamers/streamers.repository';
+import { OutboundHttpError } from '../common';
+import { StreamersRepository } from '../streamers';
 import type { OAuthProvider } from './entities/oauth-credential.entity';
 import { NotConnectedError, ReauthRequiredError, RefreshRejectedError } from './oauth-errors';
 import { OAuthCredentialsRepository, type OAuthCredential } from './oauth-credentials.repository';

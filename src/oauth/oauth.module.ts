@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { StreamersModule } from '../streamers/streamers.module';
+import { StreamersModule } from '../streamers';
 import { OAuthCredentialsRepository } from './oauth-credentials.repository';
 import { OAuthTokenService } from './oauth-token.service';
 import { TypeOrmOAuthCredentialsRepository } from './typeorm-oauth-credentials.repository';

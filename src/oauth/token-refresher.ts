@@ -1,4 +1,4 @@
-import { OutboundHttpError, requestJson } from '../common/outbound/http-json';
+import { OutboundHttpError, requestJson } from '../common';
 import type { OAuthProvider } from './entities/oauth-credential.entity';
 import type { TokenSet } from './oauth-credentials.repository';
 import { RefreshRejectedError } from './oauth-errors';

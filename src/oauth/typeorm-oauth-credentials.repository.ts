@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type Repository } from 'typeorm';
 import { Clock } from '../../libs/clock';
-import { TokenCipher } from '../security/token-cipher';
+import { TokenCipher } from '../security';
 import {
   OAuthCredentialEntity,
   type CredentialStatus,

@@ -1,7 +1,7 @@
 import { Controller, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../common/admin/admin-only.decorator';
-import { StreamersRepository } from '../streamers/streamers.repository';
+import { AdminOnly } from '../common';
+import { StreamersRepository } from '../streamers';
 import { TestAlerts } from './test-alerts.service';
 
 @ApiTags('admin')

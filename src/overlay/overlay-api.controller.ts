@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectConfig, type AppConfig } from '../../config';
 import { EventBus } from '../../libs/event-bus';
 import { CurrentStreamer, StreamerSession } from '../sessions';
-import { StreamersRepository } from '../streamers/streamers.repository';
+import { StreamersRepository } from '../streamers';
 import { OverlayTopics, type TokenRotated } from './overlay.events';
 import { TestAlerts } from './test-alerts.service';
 

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectConfig, type OverlayConfig } from '../../config';
-import type { Donation } from '../donations/donation';
-import { DonationEvents } from '../donations/donations.events';
+import type { Donation } from '../donations';
+import { DonationEvents } from '../donations';
 import { AnnouncedDonations } from './announced-donations';
 import { OverlayEventLog } from './overlay-event-log';
 

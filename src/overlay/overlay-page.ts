@@ -1,5 +1,5 @@
-import { html } from '../common/html/html';
-import { MESSAGES, type Locale } from '../common/html/i18n';
+import { html } from '../common';
+import { MESSAGES, type Locale } from '../common';
 
 export interface OverlayPageView {
   /** The SSE stream of this overlay, relative to the page. */

@@ -2,8 +2,8 @@ import { Controller, Get, Header, Headers, NotFoundException, Param, Query, Req,
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InjectConfig, type OverlayConfig } from '../../config';
-import { StreamersRepository } from '../streamers/streamers.repository';
-import { localeFrom } from '../common/html/i18n';
+import { StreamersRepository } from '../streamers';
+import { localeFrom } from '../common';
 import { overlayPage } from './overlay-page';
 import { OverlayStreams } from './overlay-streams.service';
 

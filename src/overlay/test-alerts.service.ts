@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../../libs/clock';
-import { DonationIngestor } from '../donations/donation-ingestor';
+import { DonationIngestor } from '../donations';
 
 /** Test alerts take the same path as real donations, marked with provider and channel `test`. */
 @Injectable()

@@ -2,7 +2,7 @@ import { Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/comm
 import { InjectConfig, type SchedulerConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { LockKeys, LockProvider } from '../../libs/locks';
-import { PushActivity } from '../donations/push-activity';
+import { PushActivity } from '../donations';
 import { DonationPoller, type PollOutcome } from './donation-poller';
 import { PollBudget } from './poll-budget';
 import {

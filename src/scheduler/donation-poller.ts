@@ -7,10 +7,10 @@ import {
   type DonationAlertsDonation,
   type DonationsPage,
 } from '../donation-alerts';
-import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
-import { DonationCursorsRepository } from '../donations/donation-cursors.repository';
-import { DonationIngestor } from '../donations/donation-ingestor';
-import { OAuthTokenService } from '../oauth/oauth-token.service';
+import { DonationAlertsOAuthClient } from '../donation-alerts';
+import { DonationCursorsRepository } from '../donations';
+import { DonationIngestor } from '../donations';
+import { OAuthTokenService } from '../oauth';
 import { BudgetExhaustedError, PollBudget } from './poll-budget';
 
 export interface PollOutcome {

@@ -1,2 +1,3 @@
 export * from './donation-alerts-scheduler';
+export * from './scheduler-membership';
 export * from './scheduler.module';

@@ -1,7 +1,7 @@
 import type { SchedulerConfig } from '../../config';
-import { OutboundHttpError } from '../common/outbound/http-json';
-import { StaleLeaseError } from '../donations/donation-ingestor';
-import { NotConnectedError, ReauthRequiredError } from '../oauth/oauth-errors';
+import { OutboundHttpError } from '../common';
+import { StaleLeaseError } from '../donations';
+import { NotConnectedError, ReauthRequiredError } from '../oauth';
 import { backoffDelay } from './backoff';
 import type { PollOutcome } from './donation-poller';
 import { BudgetExhaustedError } from './poll-budget';

@@ -1,4 +1,4 @@
-import type { OutboundErrorKind } from '../common/outbound/http-json';
+import type { OutboundErrorKind } from '../common';
 import type { RedisConnection } from '../../libs/redis';
 
 export type PollErrorKind = OutboundErrorKind | 'internal';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { OAuthCredentialsRepository } from '../oauth/oauth-credentials.repository';
-import { OnboardingEvents } from '../streamers/streamers.events';
+import { OAuthCredentialsRepository } from '../oauth';
+import { OnboardingEvents } from '../streamers';
 import { DonationAlertsScheduler } from './donation-alerts-scheduler';
 
 /** Keeps the schedule in step with DonationAlerts connections. */

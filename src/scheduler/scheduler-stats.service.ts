@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PushActivity, type PushSource } from '../donations/push-activity';
+import { PushActivity, type PushSource } from '../donations';
 import type { PollErrorKind } from './poll-state.store';
 import { DonationAlertsScheduler } from './donation-alerts-scheduler';
 

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../common/admin/admin-only.decorator';
-import { StreamersRepository } from '../streamers/streamers.repository';
+import { AdminOnly } from '../common';
+import { StreamersRepository } from '../streamers';
 import { DonationAlertsScheduler, type PollResult } from './donation-alerts-scheduler';
 import { SchedulerStatsService, type SchedulerStats } from './scheduler-stats.service';
 

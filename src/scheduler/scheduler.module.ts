@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { redisOrMemory } from '../../libs/redis';
-import { DonationAlertsModule } from '../donation-alerts/donation-alerts.module';
-import { DonationsModule } from '../donations/donations.module';
-import { OAuthModule } from '../oauth/oauth.module';
-import { StreamersModule } from '../streamers/streamers.module';
+import { DonationAlertsModule } from '../donation-alerts';
+import { DonationsModule } from '../donations';
+import { OAuthModule } from '../oauth';
+import { StreamersModule } from '../streamers';
 import { DonationAlertsScheduler } from './donation-alerts-scheduler';
 import { DonationPoller } from './donation-poller';
 import { PollBudget } from './poll-budget';

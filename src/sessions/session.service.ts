@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { InjectConfig, type AppConfig, type SecurityConfig } from '../../config';
 import { Clock } from '../../libs/clock';
-import { Keyring } from '../security/keyring';
+import { Keyring } from '../security';
 
 export const SESSION_COOKIE = 'da_session';
 /** Ties an OAuth login to the browser that started it, so a callback URL planted in another browser fails. */

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdminOnly } from '../common/admin/admin-only.decorator';
+import { AdminOnly } from '../common';
 import { StreamerSummaryDto } from './dto/streamer-summary.dto';
 import { StreamersRepository } from './streamers.repository';
 

@@ -1,14 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type TwitchConfig } from '../../config';
 import { Clock } from '../../libs/clock';
-import { OutboundHttpError, requestJson } from '../common/outbound/http-json';
-import type { TokenSet } from '../oauth/oauth-credentials.repository';
-import {
-  requestRefreshGrant,
-  tokenSetFrom,
-  type OAuthTokenResponse,
-  type TokenRefresher,
-} from '../oauth/token-refresher';
+import { OutboundHttpError, requestJson } from '../common';
+import type { TokenSet } from '../oauth';
+import { requestRefreshGrant, tokenSetFrom, type OAuthTokenResponse, type TokenRefresher } from '../oauth';
 
 export interface TwitchUser {
   id: string;

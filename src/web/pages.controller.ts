@@ -3,11 +3,11 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InjectConfig, type AppConfig } from '../../config';
 import { DASHBOARD_NOTICES, TwitchLogin } from '../auth';
-import { DonationAlertsOAuthClient } from '../donation-alerts/donation-alerts-oauth.client';
-import { OAuthCredentialsRepository } from '../oauth/oauth-credentials.repository';
+import { DonationAlertsOAuthClient } from '../donation-alerts';
+import { OAuthCredentialsRepository } from '../oauth';
 import { CurrentStreamer, StreamerSession } from '../sessions';
-import { StreamersRepository } from '../streamers/streamers.repository';
-import { localeFrom } from '../common/html/i18n';
+import { StreamersRepository } from '../streamers';
+import { localeFrom } from '../common';
 import { dashboardPage, landingPage, type DashboardView } from './pages';
 
 /** The server-rendered pages streamers see: landing and dashboard. */

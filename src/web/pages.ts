@@ -1,8 +1,8 @@
-import type { CredentialStatus } from '../oauth/entities/oauth-credential.entity';
-import type { StreamerStatus } from '../streamers/entities/streamer.entity';
+import type { CredentialStatus } from '../oauth';
+import type { StreamerStatus } from '../streamers';
 import type { DashboardNotice } from '../auth';
-import { html, layout, type SafeHtml } from '../common/html/html';
-import { MESSAGES, type Locale, type Messages } from '../common/html/i18n';
+import { html, layout, type SafeHtml } from '../common';
+import { MESSAGES, type Locale, type Messages } from '../common';
 
 export function landingPage(locale: Locale, state: { loginConfigured: boolean; loggedIn: boolean }): string {
   const t = MESSAGES[locale];

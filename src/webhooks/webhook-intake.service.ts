@@ -9,19 +9,18 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { InjectConfig, type WebhooksConfig } from '../../config';
 import { Clock } from '../../libs/clock';
-import { toFieldErrors, type FieldErrors } from '../common/http/validation';
-import { toIncomingDonation } from '../donation-alerts/donation-alerts.mapper';
-import type { IncomingDonation } from '../donations/donation';
-import { DonationIngestor } from '../donations/donation-ingestor';
-import { PushActivity } from '../donations/push-activity';
-import { TokenCipher } from '../security/token-cipher';
-import { StreamersRepository } from '../streamers/streamers.repository';
+import { toFieldErrors, type FieldErrors } from '../common';
+import { toIncomingDonation } from '../donation-alerts';
+import type { IncomingDonation } from '../donations';
+import { DonationIngestor } from '../donations';
+import { PushActivity } from '../donations';
+import { TokenCipher } from '../security';
+import { StreamersRepository } from '../streamers';
 import { WebhookDeliveryDto } from './dto/webhook-delivery.dto';
 import { WebhookRegistrationsRepository } from './webhook-registrations.repository';
 import { WebhookSecrets } from './webhook-secrets';
+import { WEBHOOK_SECRET_CONTEXT } from './webhooks.constants';
 import { WebhookSignatureVerifier, type SignatureHeaders } from './webhook-signature.verifier';
-
-export const WEBHOOK_SECRET_CONTEXT = 'webhook:secret';
 
 export interface DeliveryResult {
   duplicate: boolean;

@@ -1,14 +1,13 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
 import { InjectConfig, type AppConfig, type WebhooksConfig } from '../../config';
 import { Clock } from '../../libs/clock';
-import { PushActivity } from '../donations/push-activity';
-import { TokenCipher } from '../security/token-cipher';
-import { StreamersRepository } from '../streamers/streamers.repository';
-import { WEBHOOK_SECRET_CONTEXT } from './webhook-intake.service';
+import { PushActivity } from '../donations';
+import { TokenCipher } from '../security';
+import { StreamersRepository } from '../streamers';
+import { WEBHOOK_PATH, WEBHOOK_SECRET_CONTEXT } from './webhooks.constants';
 import { WebhookRegistrationsRepository, type WebhookRegistration } from './webhook-registrations.repository';
 import { generateWebhookSecret } from './webhook-secrets';
 
-export const WEBHOOK_PATH = '/api/donationalerts/webhook';
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Delivery ids are kept this long: far beyond any sender's retry window and the timestamp tolerance. */
 const DELIVERY_IDS_KEPT_MS = DAY_MS;

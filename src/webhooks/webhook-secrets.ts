@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { InjectConfig, type WebhooksConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { dialectOf, positional, queryRows } from '../../libs/database';
-import { TokenCipher } from '../security/token-cipher';
+import { TokenCipher } from '../security';
 
 const GLOBAL_SECRET_NAME = 'DA_WEBHOOK_SECRET';
 

@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { Counter, Histogram } from 'prom-client';
-import { MetricsService } from '../metrics/metrics.service';
+import { MetricsService } from '../metrics';
 import type { DeliveryResult } from './webhook-intake.service';
 
 /** What became of one delivery: `stored`, `duplicate`, a rejection reason, `rate-limited` or `failed`. */

@@ -6,7 +6,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { AdminOnly } from '../common/admin/admin-only.decorator';
+import { AdminOnly } from '../common';
 import { RegisterWebhookDto } from './dto/register-webhook.dto';
 import {
   WebhookRegistrations,

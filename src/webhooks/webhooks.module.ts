@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { DonationsModule } from '../donations/donations.module';
-import { StreamersModule } from '../streamers/streamers.module';
+import { DonationsModule } from '../donations';
+import { StreamersModule } from '../streamers';
 import { TypeOrmWebhookRegistrationsRepository } from './typeorm-webhook-registrations.repository';
 import { WebhookController } from './webhook.controller';
 import { WebhookIntake } from './webhook-intake.service';

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../../database/column-transformers';
+import { bigintAsNumber } from '../../database';
 
 /**
  * The highest DonationAlerts donation id the poller has seen for a streamer. Only moves forward, and only for

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber, decimalAsString } from '../../database/column-transformers';
+import { bigintAsNumber, decimalAsString } from '../../database';
 
 export const DONATION_PROVIDERS = ['donationalerts', 'test'] as const;
 export type DonationProvider = (typeof DONATION_PROVIDERS)[number];

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../../database/column-transformers';
+import { bigintAsNumber } from '../../database';
 
 export const OAUTH_PROVIDERS = ['twitch', 'donationalerts'] as const;
 export type OAuthProvider = (typeof OAUTH_PROVIDERS)[number];

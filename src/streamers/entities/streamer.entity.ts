@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../../database/column-transformers';
+import { bigintAsNumber } from '../../database';
 
 export const STREAMER_STATUSES = ['active', 'needs_reauth', 'disabled'] as const;
 export type StreamerStatus = (typeof STREAMER_STATUSES)[number];

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../../database/column-transformers';
+import { bigintAsNumber } from '../../database';
 
 /** A secret the application generated for itself, encrypted, shared by every instance. */
 @Entity('app_secrets')

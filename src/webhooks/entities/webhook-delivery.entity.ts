@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../../database/column-transformers';
+import { bigintAsNumber } from '../../database';
 
 /** A Standard Webhooks delivery id already processed; kept a day, so a replayed delivery is recognised. */
 @Entity('webhook_deliveries')

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import { bigintAsNumber } from '../../database/column-transformers';
+import { bigintAsNumber } from '../../database';
 
 /** A streamer's webhook: where deliveries come from, the secret they are signed with, and how they fared. */
 @Entity('webhook_registrations')

@@ -2,13 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { CHROMIUM_ARGS, launchBrowser, type TestBrowser } from './support/browser';
+import { createBackingServices, type BackingServices } from './support/deployments';
 import {
   addTwitchUser,
   bootListeningApp,
-  createBackingServices,
   startOnboardingFakes,
   streamerByTwitchId,
-  type BackingServices,
   type ListeningApp,
   type OnboardingFakes,
 } from './support/onboarding';

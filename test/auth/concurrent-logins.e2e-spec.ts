@@ -1,19 +1,16 @@
 import { SESSION_COOKIE } from '../../src/auth/session.service';
 import { TwitchLoginStrategy } from '../../src/auth/twitch-login.strategy';
 import type { TwitchUserInput } from '../fakes/fake-twitch';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { elementById, requireElement } from '../support/html';
 import {
   addTwitchUser,
   bootListeningApp,
   clearOnboardingTables,
-  createBackingServices,
   credentialRows,
-  DEPLOYMENTS,
-  elementById,
-  requireElement,
   startOnboardingFakes,
   streamerByTwitchId,
   streamerRows,
-  type BackingServices,
   type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';

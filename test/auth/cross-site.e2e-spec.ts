@@ -1,10 +1,6 @@
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import {
-  bootListeningApp,
-  createBackingServices,
-  type BackingServices,
-  type ListeningApp,
-} from '../support/onboarding';
+import { createBackingServices, type BackingServices } from '../support/deployments';
+import { bootListeningApp, type ListeningApp } from '../support/onboarding';
 import { sessionCookie } from '../support/overlay';
 
 describe('session requests from other sites', () => {

@@ -4,20 +4,17 @@ import { ReauthRequiredError } from '../../src/oauth/oauth-errors';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
 import { OAuthTokenService } from '../../src/oauth/oauth-token.service';
 import type { DonationAlertsUser } from '../fakes/fake-donationalerts';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { elementById, requireElement } from '../support/html';
 import {
   addTwitchUser,
   bootListeningApp,
   clearOnboardingTables,
-  createBackingServices,
   credentialOf,
   credentialRows,
-  DEPLOYMENTS,
-  elementById,
   logInWithTwitch,
-  requireElement,
   startOnboardingFakes,
   streamerByTwitchId,
-  type BackingServices,
   type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';

@@ -1,19 +1,18 @@
 import { TwitchTokenValidator } from '../../src/auth/twitch-token-validator';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
+import { createBackingServices, type BackingServices } from '../support/deployments';
+import { requireElement } from '../support/html';
+import { TestLoadBalancer } from '../support/load-balancer';
 import {
   addTwitchUser,
   bootListeningApp,
   callbackHop,
   clearOnboardingTables,
-  createBackingServices,
   credentialOf,
   logInWithTwitch,
-  requireElement,
   startOnboardingFakes,
   streamerByTwitchId,
   streamerRows,
-  TestLoadBalancer,
-  type BackingServices,
   type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';

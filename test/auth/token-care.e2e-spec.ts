@@ -1,21 +1,18 @@
 import { TwitchTokenValidator } from '../../src/auth/twitch-token-validator';
 import { ClusterJobsService } from '../../src/jobs/cluster-jobs.service';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
+import { ADMIN_API_KEY } from '../support/admin';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { elementById, requireElement } from '../support/html';
 import {
-  ADMIN_API_KEY,
   addTwitchUser,
   bootListeningApp,
   clearOnboardingTables,
-  createBackingServices,
   credentialOf,
   credentialRows,
-  DEPLOYMENTS,
-  elementById,
   logInWithTwitch,
-  requireElement,
   startOnboardingFakes,
   streamerByTwitchId,
-  type BackingServices,
   type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';

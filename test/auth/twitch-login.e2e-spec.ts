@@ -1,20 +1,17 @@
 import { AuthController } from '../../src/auth/auth.controller';
 import { LOGIN_BINDING_COOKIE, SESSION_COOKIE } from '../../src/auth/session.service';
 import { PagesController } from '../../src/web/pages.controller';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { elementById, requireElement } from '../support/html';
 import {
   addTwitchUser,
   bootListeningApp,
   clearOnboardingTables,
-  createBackingServices,
   credentialRows,
-  DEPLOYMENTS,
-  elementById,
   logInWithTwitch,
-  requireElement,
   startOnboardingFakes,
   streamerByTwitchId,
   streamerRows,
-  type BackingServices,
   type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';

@@ -10,7 +10,7 @@ import {
   type ClockedApp,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
-import { DEPLOYMENTS } from '../support/onboarding';
+import { DEPLOYMENTS } from '../support/deployments';
 
 let externalId = 2_000_000;
 

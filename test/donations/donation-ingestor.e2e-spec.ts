@@ -15,7 +15,7 @@ import {
   type ClockedApp,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
-import { DEPLOYMENTS } from '../support/onboarding';
+import { DEPLOYMENTS } from '../support/deployments';
 
 let donationNumber = 0;
 let streamerNumber = 0;

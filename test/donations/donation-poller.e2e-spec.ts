@@ -14,7 +14,7 @@ import {
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
-import { DEPLOYMENTS } from '../support/onboarding';
+import { DEPLOYMENTS } from '../support/deployments';
 import { waitFor } from '../support/waiting';
 
 const FIVE_SECONDS = 5_000;

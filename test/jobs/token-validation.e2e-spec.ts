@@ -1,14 +1,12 @@
 import { LeaderService } from '../../libs/locks';
 import { ClusterJobsService } from '../../src/jobs/cluster-jobs.service';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
 import {
   addTwitchUser,
   bootListeningApp,
-  createBackingServices,
   credentialRows,
-  DEPLOYMENTS,
   logInWithTwitch,
   startOnboardingFakes,
-  type BackingServices,
   type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';

@@ -6,15 +6,10 @@ import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import { EventSourceClient, type EventSourceOptions, type ReceivedEvent } from '../support/event-source';
 import { metricValue } from '../support/metrics';
 import { httpGet } from '../support/http';
-import {
-  ADMIN_API_KEY,
-  DEPLOYMENTS,
-  TestLoadBalancer,
-  bootListeningApp,
-  createBackingServices,
-  type BackingServices,
-  type ListeningApp,
-} from '../support/onboarding';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS, createBackingServices, type BackingServices } from '../support/deployments';
+import { TestLoadBalancer } from '../support/load-balancer';
+import { bootListeningApp, type ListeningApp } from '../support/onboarding';
 import { waitFor, within } from '../support/waiting';
 import { ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
 

@@ -6,15 +6,14 @@ import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import { launchBrowser, type TestBrowser } from '../support/browser';
+import { ADMIN_API_KEY } from '../support/admin';
+import { createBackingServices, type BackingServices } from '../support/deployments';
 import {
-  ADMIN_API_KEY,
   addTwitchUser,
   bootListeningApp,
-  createBackingServices,
   restartListeningApp,
   startOnboardingFakes,
   streamerByTwitchId,
-  type BackingServices,
   type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';

@@ -4,14 +4,9 @@ import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import {
-  ADMIN_API_KEY,
-  DEPLOYMENTS,
-  bootListeningApp,
-  createBackingServices,
-  type BackingServices,
-  type ListeningApp,
-} from '../support/onboarding';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS, createBackingServices, type BackingServices } from '../support/deployments';
+import { bootListeningApp, type ListeningApp } from '../support/onboarding';
 import { openSse, type SseConnection, type SseEvent } from '../support/sse-client';
 import { waitFor } from '../support/waiting';
 import { ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';

@@ -5,12 +5,8 @@ import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { MAX_UNSENT_BYTES } from '../../src/overlay/overlay-connection';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import {
-  bootListeningApp,
-  createBackingServices,
-  type BackingServices,
-  type ListeningApp,
-} from '../support/onboarding';
+import { createBackingServices, type BackingServices } from '../support/deployments';
+import { bootListeningApp, type ListeningApp } from '../support/onboarding';
 import { openSse } from '../support/sse-client';
 
 /** About 16 KB of JSON per event: enough to fill the kernel's socket buffers in a few hundred events. */

@@ -10,7 +10,7 @@ import {
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
-import { DEPLOYMENTS } from '../support/onboarding';
+import { DEPLOYMENTS } from '../support/deployments';
 
 const SECOND = 1_000;
 

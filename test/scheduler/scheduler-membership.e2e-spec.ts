@@ -7,20 +7,18 @@ import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import type { DonationAlertsUser } from '../fakes/fake-donationalerts';
 import {
   connectedStreamer,
-  holdLeadership,
   startDonationAlertsRig,
   type ClockedApp,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
+import { holdLeadership } from '../support/leadership';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
 import {
   addTwitchUser,
   bootListeningApp,
-  createBackingServices,
-  DEPLOYMENTS,
   logInWithTwitch,
   startOnboardingFakes,
   streamerByTwitchId,
-  type BackingServices,
   type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';

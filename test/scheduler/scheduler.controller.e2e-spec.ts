@@ -10,7 +10,8 @@ import {
   type DonationAlertsRig,
 } from '../support/donation-alerts';
 import { expectNoInternals } from '../support/http';
-import { ADMIN_API_KEY, DEPLOYMENTS } from '../support/onboarding';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS } from '../support/deployments';
 
 const BASE = '/api/donationalerts/scheduler';
 const SECOND = 1_000;

@@ -1,4 +1,4 @@
-import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
+import { ConsoleLogger, type LoggerService } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
@@ -7,7 +7,6 @@ import { DataSource } from 'typeorm';
 import { loadConfig, type AllConfig, type Environment } from '../../config';
 import { Clock } from '../../libs/clock';
 import { EventBus, type BusMessage } from '../../libs/event-bus';
-import { DatabaseLockProvider, LockKeys, RedisLockProvider, type Lease } from '../../libs/locks';
 import { configureHttpPlatform } from '../../src/app.factory';
 import { AppModule } from '../../src/app.module';
 import type { Donation } from '../../src/donations/donation';
@@ -16,10 +15,11 @@ import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.re
 import { DonationAlertsScheduler, type PollResult } from '../../src/scheduler/donation-alerts-scheduler';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import { FakeDonationAlerts, type FakeDonationAlertsOptions } from '../fakes/fake-donationalerts';
+import { ADMIN_API_KEY } from './admin';
 import { BASE_TEST_ENV } from './app';
-import { openDataSource } from './databases';
-import { ADMIN_API_KEY, createBackingServices, type BackingServices, type Deployment } from './onboarding';
-import { openRedis, testRedisConfig } from './redis';
+import { createBackingServices, type BackingServices, type Deployment } from './deployments';
+import { holdLeadership } from './leadership';
+import { ManualClock } from './manual-clock';
 import { within } from './waiting';
 
 /** The scopes the service asks DonationAlerts for. */
@@ -38,72 +38,6 @@ export const DA_TEST_ENV: Environment = {
   LEADER_LEASE_MS: '1200000',
   LOG_LEVEL: 'fatal',
 };
-
-/** Time that moves only when the test says so. Starts at the real time, so stored timestamps look real. */
-export class ManualClock extends Clock {
-  constructor(private time = Date.now()) {
-    super();
-  }
-
-  now(): number {
-    return this.time;
-  }
-
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
-
-/** One log call as the application made it. */
-export interface LogEntry {
-  level: 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
-  message: string;
-  context?: string;
-}
-
-/** Keeps every log line, so a test can assert what an operator would read. */
-export class RecordingLogger implements LoggerService {
-  readonly entries: LogEntry[] = [];
-
-  log(message: unknown, ...rest: unknown[]): void {
-    this.record('log', message, rest);
-  }
-
-  error(message: unknown, ...rest: unknown[]): void {
-    this.record('error', message, rest);
-  }
-
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.record('warn', message, rest);
-  }
-
-  debug(message: unknown, ...rest: unknown[]): void {
-    this.record('debug', message, rest);
-  }
-
-  verbose(message: unknown, ...rest: unknown[]): void {
-    this.record('verbose', message, rest);
-  }
-
-  fatal(message: unknown, ...rest: unknown[]): void {
-    this.record('fatal', message, rest);
-  }
-
-  messages(context?: string): string[] {
-    return this.entries
-      .filter((entry) => context === undefined || entry.context === context)
-      .map((entry) => entry.message);
-  }
-
-  private record(level: LogEntry['level'], message: unknown, rest: unknown[]): void {
-    const context = rest.at(-1);
-    this.entries.push({
-      level,
-      message: typeof message === 'string' ? message : JSON.stringify(message),
-      context: typeof context === 'string' ? context : undefined,
-    });
-  }
-}
 
 /** The real application on an injected clock: what `createApp` builds, minus helmet, Swagger and draining. */
 export interface ClockedApp {
@@ -159,38 +93,6 @@ export async function bootClockedApp(
     server: app.getHttpServer(),
     close: () => app.close(),
   };
-}
-
-/**
- * Plays another instance that leads the cluster, so the instances under test never run leader jobs
- * (schedule reconciliation, pending announcements) behind the test's back. Release it when done.
- */
-export async function holdLeadership(services: BackingServices): Promise<() => Promise<void>> {
-  const ttlMs = 30 * 60_000;
-  // Connecting and migrating here log through Nest's default logger, before any app replaces it.
-  Logger.overrideLogger(['error', 'fatal']);
-  if (services.deployment === 'postgres+redis') {
-    const redis = await openRedis(testRedisConfig({ keyPrefix: String(services.env.REDIS_KEY_PREFIX) }));
-    const lease = await new RedisLockProvider(redis).tryLock(LockKeys.leader(), ttlMs);
-    if (!lease) {
-      throw new Error('The leader lock is already held');
-    }
-    return async () => {
-      await lease.release();
-      await redis.close();
-    };
-  }
-  const dataSource = await openDataSource(services.database);
-  let lease: Lease | null;
-  try {
-    lease = await new DatabaseLockProvider(dataSource, 'stand-in-leader').tryLock(LockKeys.leader(), ttlMs);
-  } finally {
-    await dataSource.destroy();
-  }
-  if (!lease) {
-    throw new Error('The leader lock is already held');
-  }
-  return () => Promise.resolve();
 }
 
 /** A DonationAlerts access and refresh token for `userId`, obtained through the fake's authorization code flow. */

@@ -1,6 +1,3 @@
-import { once } from 'node:events';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
 import { loadConfig, type AllConfig, type Environment } from '../../config';
@@ -8,17 +5,9 @@ import { createApp } from '../../src/app.factory';
 import { FakeDonationAlerts } from '../fakes/fake-donationalerts';
 import { FakeTwitch, type TwitchUserInput } from '../fakes/fake-twitch';
 import { BASE_TEST_ENV } from './app';
-import { createTestDatabase, type TestDatabase } from './databases';
+import { ADMIN_API_KEY } from './admin';
 import { freePort } from './processes';
-import { clearRedisPrefix } from './redis';
-import { TEST_REDIS_URL, uniqueName } from './services';
 import type { FollowedResponse, WebClient } from './web-client';
-
-/** The two ways the service is run: one process on SQLite, or instances sharing PostgreSQL and Redis. */
-export type Deployment = 'sqlite' | 'postgres+redis';
-export const DEPLOYMENTS: Deployment[] = ['sqlite', 'postgres+redis'];
-
-export const ADMIN_API_KEY = 'onboarding-admin-key-0123456789abcdef';
 
 /**
  * Settings for the onboarding tests: admin routes open to ADMIN_API_KEY, no leader heartbeat or token
@@ -30,34 +19,6 @@ export const ONBOARDING_TEST_ENV: Environment = {
   LEADER_LEASE_MS: '1200000',
   LOG_LEVEL: 'fatal',
 };
-
-/** The database (and, for postgres+redis, the Redis prefix) every instance of one test shares. */
-export interface BackingServices {
-  deployment: Deployment;
-  database: TestDatabase;
-  /** DATABASE_URL (+ DATABASE_SCHEMA, REDIS_URL, REDIS_KEY_PREFIX) for the app. */
-  env: Environment;
-  /** Drops the schema or file and deletes the Redis keys. */
-  close(): Promise<void>;
-}
-
-export async function createBackingServices(deployment: Deployment): Promise<BackingServices> {
-  if (deployment === 'sqlite') {
-    const database = await createTestDatabase('sqlite');
-    return { deployment, database, env: database.env, close: () => database.drop() };
-  }
-  const database = await createTestDatabase('postgres');
-  const keyPrefix = `${uniqueName('onboarding')}:`;
-  return {
-    deployment,
-    database,
-    env: { ...database.env, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix },
-    close: async () => {
-      await database.drop();
-      await clearRedisPrefix(keyPrefix);
-    },
-  };
-}
 
 /** Fake Twitch and DonationAlerts, and the settings that point the app at them. */
 export interface OnboardingFakes {
@@ -186,67 +147,6 @@ async function listenOn(
   };
 }
 
-/** Which instance a load balancer sent one request to. */
-export interface RoutedRequest {
-  method: string;
-  path: string;
-  instance: number;
-}
-
-/**
- * A minimal HTTP load balancer in front of several instances: `route` picks the instance for each request
- * (round robin by default), and `routed` records the choice, so a test can make a callback land on another
- * instance than the one that started the login.
- */
-export class TestLoadBalancer {
-  readonly routed: RoutedRequest[] = [];
-  route: (method: string, path: string, index: number) => number;
-  private readonly server: Server;
-  private port = 0;
-
-  private constructor(private readonly instances: () => ListeningApp[]) {
-    this.route = (_method, _path, index) => index % this.instances().length;
-    this.server = createServer((req, res) => {
-      const path = req.url ?? '/';
-      const instance = this.route(req.method ?? 'GET', path, this.routed.length);
-      this.routed.push({ method: req.method ?? 'GET', path: path.split('?')[0], instance });
-      const target = this.instances()[instance];
-      const upstream = httpRequest(
-        `${target.origin}${path}`,
-        { method: req.method, headers: req.headers, agent: false },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      upstream.on('error', () => {
-        res.writeHead(502).end();
-      });
-      req.pipe(upstream);
-    });
-  }
-
-  /** Listens on a free port; `instances` is read on every request, so they may be booted afterwards. */
-  static async start(instances: () => ListeningApp[]): Promise<TestLoadBalancer> {
-    const balancer = new TestLoadBalancer(instances);
-    balancer.server.listen(0, '127.0.0.1');
-    await once(balancer.server, 'listening');
-    balancer.port = (balancer.server.address() as AddressInfo).port;
-    return balancer;
-  }
-
-  get origin(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async close(): Promise<void> {
-    const closed = once(this.server, 'close');
-    this.server.close();
-    this.server.closeAllConnections();
-    await closed;
-  }
-}
-
 /**
  * Runs "Log in with Twitch" as `user` from `/auth/twitch` through the fake's consent to wherever the app ends
  * (the dashboard when all goes well).
@@ -327,58 +227,4 @@ export async function credentialOf(
 export async function clearOnboardingTables(dataSource: DataSource): Promise<void> {
   await dataSource.query('DELETE FROM oauth_credentials');
   await dataSource.query('DELETE FROM streamers');
-}
-
-/** One element of a server-rendered page, found by id: its tag, attributes (unescaped) and text. */
-export interface PageElement {
-  tag: string;
-  attributes: Record<string, string>;
-  /** The text inside it, tags removed and whitespace collapsed. */
-  text: string;
-}
-
-const ENTITIES: Record<string, string> = {
-  '&amp;': '&',
-  '&lt;': '<',
-  '&gt;': '>',
-  '&quot;': '"',
-  '&#39;': "'",
-};
-
-function unescapeHtml(value: string): string {
-  return value.replace(/&(amp|lt|gt|quot|#39);/g, (entity) => ENTITIES[entity]);
-}
-
-/** The element with this id (pages are small and hand-written: no nesting of a tag inside itself). */
-export function elementById(html: string, id: string): PageElement | undefined {
-  const opening = new RegExp(`<([a-z0-9]+)((?:\\s[^>]*)?\\sid="${id}"[^>]*)>`, 'i').exec(html);
-  if (!opening) {
-    return undefined;
-  }
-  const [whole, tag, rawAttributes] = opening;
-  const attributes = Object.fromEntries(
-    [...rawAttributes.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, name, value]) => [
-      name,
-      unescapeHtml(value ?? ''),
-    ]),
-  );
-  const rest = html.slice(opening.index + whole.length);
-  const end = rest.indexOf(`</${tag}>`);
-  const inner = end === -1 ? '' : rest.slice(0, end);
-  return {
-    tag,
-    attributes,
-    text: unescapeHtml(inner.replace(/<[^>]*>/g, ' '))
-      .replace(/\s+/g, ' ')
-      .trim(),
-  };
-}
-
-/** Like elementById, failing with the page when the element is missing. */
-export function requireElement(html: string, id: string): PageElement {
-  const element = elementById(html, id);
-  if (!element) {
-    throw new Error(`No element #${id} on the page:\n${html}`);
-  }
-  return element;
 }

@@ -7,14 +7,15 @@ import {
   clearSchedule,
   connectedStreamer,
   receivedDonations,
-  RecordingLogger,
   startDonationAlertsRig,
   type ClockedApp,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
+import { RecordingLogger } from '../support/recording-logger';
 import { expectNoInternals } from '../support/http';
 import { metricValue } from '../support/metrics';
-import { ADMIN_API_KEY, DEPLOYMENTS } from '../support/onboarding';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS } from '../support/deployments';
 import {
   daDonation,
   daSignatureHeaders,

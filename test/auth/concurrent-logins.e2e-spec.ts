@@ -3,15 +3,14 @@ import { TwitchLoginStrategy } from '../../src/auth/twitch-login.strategy';
 import type { TwitchUserInput } from '../fakes/fake-twitch';
 import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
 import { elementById, requireElement } from '../support/html';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
   clearOnboardingTables,
   credentialRows,
   startOnboardingFakes,
   streamerByTwitchId,
   streamerRows,
-  type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';
 import { within } from '../support/waiting';
@@ -26,12 +25,12 @@ describe(`${TwitchLoginStrategy.name} with concurrent callbacks`, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
 
     beforeAll(async () => {
       services = await createBackingServices(deployment);
       fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env });
+      instance = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env }, { listen: true });
     });
 
     beforeEach(async () => {

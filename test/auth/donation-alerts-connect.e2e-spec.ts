@@ -6,16 +6,15 @@ import { OAuthTokenService } from '../../src/oauth/oauth-token.service';
 import type { DonationAlertsUser } from '../fakes/fake-donationalerts';
 import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
 import { elementById, requireElement } from '../support/html';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
   clearOnboardingTables,
   credentialOf,
   credentialRows,
   logInWithTwitch,
   startOnboardingFakes,
   streamerByTwitchId,
-  type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';
 import { WebClient } from '../support/web-client';
@@ -28,12 +27,12 @@ describe(DonationAlertsConnectController.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
 
     beforeAll(async () => {
       services = await createBackingServices(deployment);
       fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env });
+      instance = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env }, { listen: true });
     });
 
     beforeEach(async () => {
@@ -307,17 +306,15 @@ describe(DonationAlertsConnectController.name, () => {
 describe(`${DonationAlertsConnectController.name} without DA_CLIENT_ID`, () => {
   let services: BackingServices;
   let fakes: OnboardingFakes;
-  let instance: ListeningApp;
+  let instance: ListeningTestApp;
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
     fakes = await startOnboardingFakes();
-    instance = await bootListeningApp({
-      ...services.env,
-      ...fakes.env,
-      DA_CLIENT_ID: '',
-      DA_CLIENT_SECRET: '',
-    });
+    instance = await bootApp(
+      { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env, DA_CLIENT_ID: '', DA_CLIENT_SECRET: '' },
+      { listen: true },
+    );
   });
 
   afterAll(async () => {

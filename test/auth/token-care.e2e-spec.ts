@@ -4,16 +4,15 @@ import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.re
 import { ADMIN_API_KEY } from '../support/admin';
 import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
 import { elementById, requireElement } from '../support/html';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
   clearOnboardingTables,
   credentialOf,
   credentialRows,
   logInWithTwitch,
   startOnboardingFakes,
   streamerByTwitchId,
-  type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';
 import { WebClient } from '../support/web-client';
@@ -28,14 +27,14 @@ describe(TwitchTokenValidator.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
     let validator: TwitchTokenValidator;
     let credentials: OAuthCredentialsRepository;
 
     beforeAll(async () => {
       services = await createBackingServices(deployment);
       fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env });
+      instance = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env }, { listen: true });
       validator = instance.app.get(TwitchTokenValidator);
       credentials = instance.app.get(OAuthCredentialsRepository);
     });

@@ -3,16 +3,15 @@ import { LOGIN_BINDING_COOKIE, SESSION_COOKIE } from '../../src/auth/session.ser
 import { PagesController } from '../../src/web/pages.controller';
 import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
 import { elementById, requireElement } from '../support/html';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
   clearOnboardingTables,
   credentialRows,
   logInWithTwitch,
   startOnboardingFakes,
   streamerByTwitchId,
   streamerRows,
-  type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';
 import { WebClient } from '../support/web-client';
@@ -24,12 +23,15 @@ describe(AuthController.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
 
     beforeAll(async () => {
       services = await createBackingServices(deployment);
       fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env, TWITCH_SCOPES: SCOPES });
+      instance = await bootApp(
+        { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env, TWITCH_SCOPES: SCOPES },
+        { listen: true },
+      );
     });
 
     beforeEach(async () => {
@@ -460,11 +462,11 @@ describe(AuthController.name, () => {
 
 describe(`${PagesController.name} without TWITCH_CLIENT_ID`, () => {
   let services: BackingServices;
-  let instance: ListeningApp;
+  let instance: ListeningTestApp;
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
-    instance = await bootListeningApp(services.env);
+    instance = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env }, { listen: true });
   });
 
   afterAll(async () => {
@@ -504,14 +506,14 @@ describe(`${PagesController.name} without TWITCH_CLIENT_ID`, () => {
 describe(`${AuthController.name} published over https`, () => {
   let services: BackingServices;
   let fakes: OnboardingFakes;
-  let instance: ListeningApp;
+  let instance: ListeningTestApp;
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
     fakes = await startOnboardingFakes();
-    instance = await bootListeningApp(
-      { ...services.env, ...fakes.env },
-      { publicUrl: 'https://streamer.example' },
+    instance = await bootApp(
+      { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env },
+      { listen: { publicUrl: 'https://streamer.example' } },
     );
   });
 

@@ -7,7 +7,7 @@ import {
   listenOnBus,
   receivedDonations,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
 import { DEPLOYMENTS } from '../support/deployments';
@@ -25,7 +25,7 @@ let streamerNumber = 0;
 describe(DonationAnnouncer.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
     let announcer: DonationAnnouncer;
     let received: Donation[];
 

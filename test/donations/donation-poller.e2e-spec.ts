@@ -10,7 +10,7 @@ import {
   connectedStreamer,
   receivedDonations,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
@@ -22,7 +22,7 @@ const FIVE_SECONDS = 5_000;
 describe(DonationPoller.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
     let received: Donation[];
 
     beforeAll(async () => {

@@ -5,7 +5,7 @@ import {
   connectedStreamer,
   startDonationAlertsRig,
   tickFor,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
@@ -24,7 +24,7 @@ function gapsInSeconds(times: number[]): number[] {
 describe(DonationAlertsScheduler.name, () => {
   describe.each(DEPLOYMENTS)('backoff on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
     let logs: RecordingLogger;
 
     beforeAll(async () => {

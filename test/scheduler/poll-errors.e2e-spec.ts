@@ -6,7 +6,7 @@ import {
   connectedStreamer,
   startDonationAlertsRig,
   tickFor,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
@@ -17,7 +17,7 @@ const SECOND = 1_000;
 describe(DonationAlertsScheduler.name, () => {
   describe.each(DEPLOYMENTS)('poll errors on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeAll(async () => {
       rig = await startDonationAlertsRig(deployment);

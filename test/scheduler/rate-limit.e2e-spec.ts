@@ -6,7 +6,7 @@ import {
   maxInAnyWindow,
   startDonationAlertsRig,
   tickFor,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
@@ -26,7 +26,7 @@ describe(DonationAlertsScheduler.name, () => {
       await rig?.close();
     });
 
-    function storedIds(instance: ClockedApp): Promise<number[]> {
+    function storedIds(instance: DonationAlertsInstance): Promise<number[]> {
       return instance.dataSource
         .getRepository(DonationEntity)
         .find()
@@ -98,7 +98,7 @@ describe(DonationAlertsScheduler.name, () => {
 
   describe.each(DEPLOYMENTS)('application rate limit on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeAll(async () => {
       rig = await startDonationAlertsRig(deployment, { fake: { appRateLimit: 60 } });
@@ -180,7 +180,7 @@ describe(DonationAlertsScheduler.name, () => {
 
   describe.each(DEPLOYMENTS)('application rate limit with token refreshes on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeAll(async () => {
       rig = await startDonationAlertsRig(deployment, { fake: { appRateLimit: 3 } });

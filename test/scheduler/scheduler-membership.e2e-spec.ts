@@ -8,18 +8,17 @@ import type { DonationAlertsUser } from '../fakes/fake-donationalerts';
 import {
   connectedStreamer,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
 import { holdLeadership } from '../support/leadership';
 import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
   logInWithTwitch,
   startOnboardingFakes,
   streamerByTwitchId,
-  type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';
 import { clearRedisPrefix } from '../support/redis';
@@ -37,7 +36,7 @@ describe(SchedulerMembership.name, () => {
   describe.each(DEPLOYMENTS)('through the connect flow on %s', (deployment) => {
     let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
     let releaseLeadership: () => Promise<void>;
     let scheduler: DonationAlertsScheduler;
 
@@ -45,7 +44,10 @@ describe(SchedulerMembership.name, () => {
       services = await createBackingServices(deployment);
       releaseLeadership = await holdLeadership(services);
       fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env, SCHEDULER_ENABLED: 'false' });
+      instance = await bootApp(
+        { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env, SCHEDULER_ENABLED: 'false' },
+        { listen: true },
+      );
       scheduler = instance.app.get(DonationAlertsScheduler);
     });
 
@@ -156,7 +158,7 @@ describe(SchedulerMembership.name, () => {
 
   describe.each(DEPLOYMENTS)('reconcile on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeEach(async () => {
       rig = await startDonationAlertsRig(deployment);
@@ -168,7 +170,7 @@ describe(SchedulerMembership.name, () => {
     });
 
     /** What a lost schedule looks like: Redis restarted empty, or the single instance restarted. */
-    async function loseTheSchedule(): Promise<ClockedApp> {
+    async function loseTheSchedule(): Promise<DonationAlertsInstance> {
       if (deployment === 'postgres+redis') {
         await clearRedisPrefix(String(rig.services.env.REDIS_KEY_PREFIX));
         return instance;

@@ -6,7 +6,7 @@ import {
   clearSchedule,
   connectedStreamer,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
 import { expectNoInternals } from '../support/http';
@@ -21,7 +21,7 @@ let unconnectedNumber = 0;
 describe(SchedulerController.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeAll(async () => {
       rig = await startDonationAlertsRig(deployment);

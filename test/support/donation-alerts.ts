@@ -1,22 +1,15 @@
-import { ConsoleLogger, type LoggerService } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger as PinoLogger } from 'nestjs-pino';
-import { DataSource } from 'typeorm';
-import { loadConfig, type AllConfig, type Environment } from '../../config';
-import { Clock } from '../../libs/clock';
+import type { Environment } from '../../config';
+import type { Clock } from '../../libs/clock';
 import { EventBus, type BusMessage } from '../../libs/event-bus';
-import { configureHttpPlatform } from '../../src/app.factory';
-import { AppModule } from '../../src/app.module';
 import type { Donation } from '../../src/donations/donation';
 import { DonationEvents } from '../../src/donations/donations.events';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
 import { DonationAlertsScheduler, type PollResult } from '../../src/scheduler/donation-alerts-scheduler';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import { FakeDonationAlerts, type FakeDonationAlertsOptions } from '../fakes/fake-donationalerts';
-import { ADMIN_API_KEY } from './admin';
-import { BASE_TEST_ENV } from './app';
+import { bootApp, INSTANCE_TEST_ENV, type BootOptions, type TestApp } from './app';
 import { createBackingServices, type BackingServices, type Deployment } from './deployments';
 import { holdLeadership } from './leadership';
 import { ManualClock } from './manual-clock';
@@ -26,74 +19,14 @@ import { within } from './waiting';
 export const DA_TEST_SCOPES = ['oauth-user-show', 'oauth-donation-index', 'oauth-donation-subscribe'];
 
 /**
- * Settings for the DonationAlerts pipeline tests: the scheduler does not tick by itself (the test drives
- * `tick()`/`pollOne()`), no jitter so delays are exact, admin routes open to ADMIN_API_KEY, quiet logs, and a
- * leader heartbeat too slow to matter.
+ * Settings for the DonationAlerts pipeline tests: an instance of the cluster (INSTANCE_TEST_ENV) whose scheduler
+ * does not tick by itself (the test drives `tick()`/`pollOne()`), with no jitter so delays are exact.
  */
 export const DA_TEST_ENV: Environment = {
+  ...INSTANCE_TEST_ENV,
   SCHEDULER_ENABLED: 'false',
   DA_POLL_JITTER: '0',
-  ADMIN_API_KEY,
-  LEADER_HEARTBEAT_MS: '600000',
-  LEADER_LEASE_MS: '1200000',
-  LOG_LEVEL: 'fatal',
 };
-
-/** The real application on an injected clock: what `createApp` builds, minus helmet, Swagger and draining. */
-export interface ClockedApp {
-  app: NestExpressApplication;
-  config: AllConfig;
-  clock: Clock;
-  dataSource: DataSource;
-  scheduler: DonationAlertsScheduler;
-  /** The HTTP server to hand to supertest. */
-  server: Parameters<typeof import('supertest')>[0];
-  close(): Promise<void>;
-}
-
-export interface ClockedAppOptions {
-  /** Receives the application's logs instead of pino. */
-  logger?: LoggerService;
-}
-
-/**
- * Boots AppModule with `clock` in place of the system clock (everything that schedules, expires or backs off
- * reads it), and the same HTTP platform as `createApp`.
- */
-export async function bootClockedApp(
-  env: Environment,
-  clock: Clock,
-  options: ClockedAppOptions = {},
-): Promise<ClockedApp> {
-  const config = loadConfig({ ...BASE_TEST_ENV, ...DA_TEST_ENV, ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-    .setLogger(options.logger ?? new ConsoleLogger({ logLevels: ['error', 'fatal'] }))
-    .overrideProvider(Clock)
-    .useValue(clock)
-    .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({
-    rawBody: true,
-    bufferLogs: true,
-    bodyParser: false,
-  });
-  app.useLogger(options.logger ?? app.get(PinoLogger));
-  configureHttpPlatform(app, config);
-  try {
-    await app.init();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  return {
-    app,
-    config,
-    clock,
-    dataSource: app.get(DataSource),
-    scheduler: app.get(DonationAlertsScheduler),
-    server: app.getHttpServer(),
-    close: () => app.close(),
-  };
-}
 
 /** A DonationAlerts access and refresh token for `userId`, obtained through the fake's authorization code flow. */
 export async function mintDonationAlertsTokens(
@@ -264,6 +197,11 @@ export async function listenOnBus(app: NestExpressApplication, streamerId: strin
   };
 }
 
+/** An instance of the rig, with its scheduler at hand (the tests drive its ticks). */
+export interface DonationAlertsInstance extends TestApp {
+  scheduler: DonationAlertsScheduler;
+}
+
 /**
  * One deployment for a test file: its database (and Redis prefix), a fake DonationAlerts on a manual clock,
  * another "instance" holding the leadership, and the instances the test boots on them.
@@ -272,9 +210,9 @@ export interface DonationAlertsRig {
   services: BackingServices;
   da: FakeDonationAlerts;
   clock: ManualClock;
-  instances: ClockedApp[];
+  instances: DonationAlertsInstance[];
   /** Boots one more instance on the shared database, Redis, fake and clock. */
-  boot(env?: Environment, options?: ClockedAppOptions): Promise<ClockedApp>;
+  boot(env?: Environment, options?: Pick<BootOptions, 'logger'>): Promise<DonationAlertsInstance>;
   close(): Promise<void>;
 }
 
@@ -294,18 +232,18 @@ export async function startDonationAlertsRig(
   const services = await createBackingServices(deployment);
   const releaseLeadership = leaderElsewhere ? await holdLeadership(services) : () => Promise.resolve();
   const da = await FakeDonationAlerts.start({ clock: () => clock.now(), ...fake });
-  const instances: ClockedApp[] = [];
+  const instances: DonationAlertsInstance[] = [];
   return {
     services,
     da,
     clock,
     instances,
     boot: async (extra = {}, options = {}) => {
-      const instance = await bootClockedApp(
-        { ...services.env, ...donationAlertsEnv(da), ...env, ...extra },
-        clock,
-        options,
+      const booted = await bootApp(
+        { ...DA_TEST_ENV, ...services.env, ...donationAlertsEnv(da), ...env, ...extra },
+        { ...options, clock },
       );
+      const instance = { ...booted, scheduler: booted.app.get(DonationAlertsScheduler) };
       instances.push(instance);
       return instance;
     },

@@ -1,24 +1,8 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataSource } from 'typeorm';
-import { loadConfig, type AllConfig, type Environment } from '../../config';
-import { createApp } from '../../src/app.factory';
+import type { Environment } from '../../config';
 import { FakeDonationAlerts } from '../fakes/fake-donationalerts';
 import { FakeTwitch, type TwitchUserInput } from '../fakes/fake-twitch';
-import { BASE_TEST_ENV } from './app';
-import { ADMIN_API_KEY } from './admin';
-import { freePort } from './processes';
 import type { FollowedResponse, WebClient } from './web-client';
-
-/**
- * Settings for the onboarding tests: admin routes open to ADMIN_API_KEY, no leader heartbeat or token
- * validation running unless a test asks for it, and quiet logs (pino-http logs every expected 403 at warn).
- */
-export const ONBOARDING_TEST_ENV: Environment = {
-  ADMIN_API_KEY,
-  LEADER_HEARTBEAT_MS: '600000',
-  LEADER_LEASE_MS: '1200000',
-  LOG_LEVEL: 'fatal',
-};
 
 /** Fake Twitch and DonationAlerts, and the settings that point the app at them. */
 export interface OnboardingFakes {
@@ -68,83 +52,6 @@ export function addTwitchUser(twitch: FakeTwitch, overrides: Partial<TwitchUserI
   };
   twitch.addUser(user);
   return user;
-}
-
-/** The real application listening on 127.0.0.1, reachable at `origin`; redirect URIs use `publicUrl`. */
-export interface ListeningApp {
-  app: NestExpressApplication;
-  config: AllConfig;
-  port: number;
-  /** Where this instance itself answers: http://127.0.0.1:<port>. */
-  origin: string;
-  /** PUBLIC_URL: `origin` unless the app was booted behind a load balancer or under another host name. */
-  publicUrl: string;
-  dataSource: DataSource;
-  close(): Promise<void>;
-}
-
-export interface ListenOptions {
-  /** PUBLIC_URL when the app is reached through something else (a load balancer). */
-  publicUrl?: string;
-  /**
-   * The host name in PUBLIC_URL (default 127.0.0.1): `localhost` keeps a browser's cookies apart from the
-   * fakes'; any other name needs the browser to resolve it to 127.0.0.1.
-   */
-  publicHost?: string;
-}
-
-/** Boots the real application as bootTestApp does, but listening on a free port that PUBLIC_URL names. */
-export async function bootListeningApp(env: Environment, options: ListenOptions = {}): Promise<ListeningApp> {
-  const port = await freePort();
-  const origin = `http://127.0.0.1:${port}`;
-  const publicUrl = options.publicUrl ?? `http://${options.publicHost ?? '127.0.0.1'}:${port}`;
-  const config = loadConfig({
-    ...BASE_TEST_ENV,
-    ...ONBOARDING_TEST_ENV,
-    ...env,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    PUBLIC_URL: publicUrl,
-  });
-  return listenOn(config, port, origin, publicUrl);
-}
-
-/**
- * Stops `previous` and boots the application again with the very same settings on the same port and database,
- * as restarting the process does: a browser that had a page of the old one open reconnects to the same URL.
- */
-export async function restartListeningApp(previous: ListeningApp): Promise<ListeningApp> {
-  await previous.close();
-  return listenOn(previous.config, previous.port, previous.origin, previous.publicUrl);
-}
-
-async function listenOn(
-  config: AllConfig,
-  port: number,
-  origin: string,
-  publicUrl: string,
-): Promise<ListeningApp> {
-  const { app } = await createApp(config);
-  try {
-    await app.listen(port, '127.0.0.1');
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  return {
-    app,
-    config,
-    port,
-    origin,
-    publicUrl,
-    dataSource: app.get(DataSource),
-    close: async () => {
-      const closing = app.close();
-      // A request the app never answered (a test exposing a bug) must not keep the server open.
-      app.getHttpServer().closeAllConnections();
-      await closing;
-    },
-  };
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   connectedStreamer,
   receivedDonations,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
 import { RecordingLogger } from '../support/recording-logger';
@@ -35,7 +35,7 @@ function idsOf(registrations: unknown): string[] {
 describe(WebhookController.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
     let logs: RecordingLogger;
 
     beforeAll(async () => {

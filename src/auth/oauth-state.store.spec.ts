@@ -1,19 +1,12 @@
-import type { Clock } from '../../libs/clock';
+import { ManualClock } from '../../test/support/manual-clock';
 import { MAX_PENDING_STATES, MemoryOAuthStateStore, OAUTH_STATE_TTL_MS } from './oauth-state.store';
-
-class ManualClock implements Clock {
-  constructor(public time = 1_000_000) {}
-  now(): number {
-    return this.time;
-  }
-}
 
 describe(MemoryOAuthStateStore.name, () => {
   let clock: ManualClock;
   let sut: MemoryOAuthStateStore;
 
   beforeEach(() => {
-    clock = new ManualClock();
+    clock = new ManualClock(1_000_000);
     sut = new MemoryOAuthStateStore(clock);
   });
 
@@ -27,7 +20,7 @@ describe(MemoryOAuthStateStore.name, () => {
 
   it('forgets a state when its ten minutes are over', async () => {
     const state = await sut.issue({ flow: 'twitch-login' });
-    clock.time += OAUTH_STATE_TTL_MS;
+    clock.advance(OAUTH_STATE_TTL_MS);
 
     await expect(sut.consume(state)).resolves.toBeNull();
   });

@@ -1,21 +1,14 @@
-import { Clock } from '../../libs/clock';
 import { MemoryOverlayEventLog } from './memory-overlay-event-log';
 import { compareEventIds, type OverlayEvent } from './overlay-event';
+import { ManualClock } from '../../test/support/manual-clock';
 import { sampleOverlayEvent } from '../../test/support/overlay-events';
 
-class FakeClock extends Clock {
-  time = 1_000_000;
-  now(): number {
-    return this.time;
-  }
-}
-
 describe(MemoryOverlayEventLog.name, () => {
-  let clock: FakeClock;
+  let clock: ManualClock;
   let sut: MemoryOverlayEventLog;
 
   beforeEach(() => {
-    clock = new FakeClock();
+    clock = new ManualClock(1_000_000);
     sut = new MemoryOverlayEventLog(
       { historySize: 3, historyMaxAgeMs: 1000, heartbeatMs: 15_000, alertDurationMs: 8000 },
       clock,
@@ -39,12 +32,12 @@ describe(MemoryOverlayEventLog.name, () => {
     await expect(sut.since('a', first.id)).resolves.toBe('reset');
     await expect(sut.since('a', '1000000-99')).resolves.toBe('reset');
     const kept = await sut.append('a', sampleOverlayEvent('5'));
-    clock.time += 1001;
+    clock.advance(1001);
     await expect(sut.since('a', kept.id)).resolves.toBe('reset');
   });
 
   it('replays every event of this boot after an id of an earlier boot, while the ring holds them all', async () => {
-    const earlier = `${clock.time - 5000}-7`;
+    const earlier = `${clock.now() - 5000}-7`;
     const events = [
       await sut.append('a', sampleOverlayEvent('1')),
       await sut.append('a', sampleOverlayEvent('2')),
@@ -59,12 +52,12 @@ describe(MemoryOverlayEventLog.name, () => {
 
   it('answers reset for an id of a later boot (the clock went back)', async () => {
     await sut.append('a', sampleOverlayEvent('1'));
-    await expect(sut.since('a', `${clock.time + 5000}-1`)).resolves.toBe('reset');
+    await expect(sut.since('a', `${clock.now() + 5000}-1`)).resolves.toBe('reset');
   });
 
   it('gives ids that keep increasing across a restart', async () => {
     const before = await sut.append('a', sampleOverlayEvent('1'));
-    clock.time += 10;
+    clock.advance(10);
     const restarted = new MemoryOverlayEventLog(
       { historySize: 3, historyMaxAgeMs: 1000, heartbeatMs: 15_000, alertDurationMs: 8000 },
       clock,

@@ -1,18 +1,11 @@
-import type { Clock } from '../../libs/clock';
 import type { RedisConnection } from '../../libs/redis';
 import {
   MemoryOAuthStateStore,
   OAUTH_STATE_TTL_MS,
   RedisOAuthStateStore,
 } from '../../src/auth/oauth-state.store';
+import { ManualClock } from '../support/manual-clock';
 import { clearRedisPrefix, openRedis, testRedisConfig } from '../support/redis';
-
-class ManualClock implements Clock {
-  constructor(public time: number) {}
-  now(): number {
-    return this.time;
-  }
-}
 
 const URL_SAFE_STATE = /^[A-Za-z0-9_-]{22,}$/;
 
@@ -99,7 +92,7 @@ describe(MemoryOAuthStateStore.name, () => {
     const store = new MemoryOAuthStateStore(clock);
     const state = await store.issue({ flow: 'twitch-login' });
 
-    clock.time += OAUTH_STATE_TTL_MS - 1;
+    clock.advance(OAUTH_STATE_TTL_MS - 1);
 
     await expect(store.consume(state)).resolves.toEqual({ flow: 'twitch-login' });
   });
@@ -109,7 +102,7 @@ describe(MemoryOAuthStateStore.name, () => {
     const store = new MemoryOAuthStateStore(clock);
     const state = await store.issue({ flow: 'twitch-login' });
 
-    clock.time += OAUTH_STATE_TTL_MS;
+    clock.advance(OAUTH_STATE_TTL_MS);
 
     await expect(store.consume(state)).resolves.toBeNull();
   });

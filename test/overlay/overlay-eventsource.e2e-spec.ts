@@ -3,7 +3,7 @@ import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import { EventSourceClient, type EventSourceOptions, type ReceivedEvent } from '../support/event-source';
+import { EventSourceClient, type EventSourceOptions, type ReceivedEvent } from '../support/sse-client';
 import { metricValue } from '../support/metrics';
 import { httpGet } from '../support/http';
 import { ADMIN_API_KEY } from '../support/admin';

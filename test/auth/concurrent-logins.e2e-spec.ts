@@ -1,17 +1,17 @@
 import { SESSION_COOKIE } from '../../src/auth/session.service';
 import { TwitchLoginStrategy } from '../../src/auth/twitch-login.strategy';
 import type { TwitchUserInput } from '../fakes/fake-twitch';
-import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { DEPLOYMENTS } from '../support/deployments';
 import { elementById, requireElement } from '../support/html';
-import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
+import { type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
   clearOnboardingTables,
   credentialRows,
-  startOnboardingFakes,
   streamerByTwitchId,
   streamerRows,
   type OnboardingFakes,
+  startOnboardingInstance,
 } from '../support/onboarding';
 import { within } from '../support/waiting';
 import { WebClient } from '../support/web-client';
@@ -23,14 +23,12 @@ import { WebClient } from '../support/web-client';
  */
 describe(`${TwitchLoginStrategy.name} with concurrent callbacks`, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
-    let services: BackingServices;
     let fakes: OnboardingFakes;
     let instance: ListeningTestApp;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      services = await createBackingServices(deployment);
-      fakes = await startOnboardingFakes();
-      instance = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env }, { listen: true });
+      ({ fakes, instance, close } = await startOnboardingInstance(deployment));
     });
 
     beforeEach(async () => {
@@ -39,9 +37,7 @@ describe(`${TwitchLoginStrategy.name} with concurrent callbacks`, () => {
     });
 
     afterAll(async () => {
-      await instance?.close();
-      await fakes?.close();
-      await services?.close();
+      await close?.();
     });
 
     /** A browser that went through consent as `user` and holds the callback URL, not yet followed. */

@@ -13,6 +13,7 @@ import {
   streamerByTwitchId,
   streamerRows,
   type OnboardingFakes,
+  startOnboardingInstance,
 } from '../support/onboarding';
 import { WebClient } from '../support/web-client';
 
@@ -21,17 +22,12 @@ const DAY_MS = 24 * 3_600_000;
 
 describe(AuthController.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
-    let services: BackingServices;
     let fakes: OnboardingFakes;
     let instance: ListeningTestApp;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      services = await createBackingServices(deployment);
-      fakes = await startOnboardingFakes();
-      instance = await bootApp(
-        { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env, TWITCH_SCOPES: SCOPES },
-        { listen: true },
-      );
+      ({ fakes, instance, close } = await startOnboardingInstance(deployment, { TWITCH_SCOPES: SCOPES }));
     });
 
     beforeEach(async () => {
@@ -39,9 +35,7 @@ describe(AuthController.name, () => {
     });
 
     afterAll(async () => {
-      await instance?.close();
-      await fakes?.close();
-      await services?.close();
+      await close?.();
     });
 
     function browser(): WebClient {

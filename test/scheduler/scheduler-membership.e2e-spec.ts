@@ -15,17 +15,15 @@ import { holdLeadership } from '../support/leadership';
 import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
 import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
-  addTwitchUser,
-  logInWithTwitch,
   startOnboardingFakes,
-  streamerByTwitchId,
   type OnboardingFakes,
+  logInNewStreamer,
+  newDonationAlertsUser,
+  connectDonationAlerts,
 } from '../support/onboarding';
 import { clearRedisPrefix } from '../support/redis';
 import { waitFor } from '../support/waiting';
 import { WebClient } from '../support/web-client';
-
-let daUserNumber = 0;
 
 /** Streamer ids currently on the schedule, sorted. */
 async function scheduledIds(scheduler: DonationAlertsScheduler): Promise<string[]> {
@@ -58,26 +56,10 @@ describe(SchedulerMembership.name, () => {
       await services?.close();
     });
 
-    function addDonationAlertsUser(): DonationAlertsUser {
-      daUserNumber += 1;
-      return fakes.da.addUser({
-        id: 5_300_000 + daUserNumber,
-        code: `member_${daUserNumber}`,
-        name: 'Member',
-      });
-    }
-
-    async function loggedInStreamer(): Promise<{ client: WebClient; streamerId: string }> {
-      const user = addTwitchUser(fakes.twitch);
-      const client = new WebClient(instance.publicUrl);
-      await logInWithTwitch(client, fakes.twitch, user);
-      return { client, streamerId: (await streamerByTwitchId(instance.dataSource, user.id)).id };
-    }
-
-    function connect(client: WebClient, daUser: DonationAlertsUser) {
-      fakes.da.nextLoginAs(daUser.id);
-      return client.follow('/auth/donationalerts');
-    }
+    const addDonationAlertsUser = () => newDonationAlertsUser(fakes.da);
+    const loggedInStreamer = () => logInNewStreamer(instance, fakes.twitch);
+    const connect = (client: WebClient, daUser: DonationAlertsUser) =>
+      connectDonationAlerts(client, fakes.da, daUser);
 
     it('adds a streamer to the schedule on connecting DonationAlerts and removes them on disconnecting', async () => {
       const { client, streamerId } = await loggedInStreamer();

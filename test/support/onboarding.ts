@@ -1,8 +1,10 @@
 import { DataSource } from 'typeorm';
 import type { Environment } from '../../config';
-import { FakeDonationAlerts } from '../fakes/fake-donationalerts';
+import { FakeDonationAlerts, type DonationAlertsUser } from '../fakes/fake-donationalerts';
 import { FakeTwitch, type TwitchUserInput } from '../fakes/fake-twitch';
-import type { FollowedResponse, WebClient } from './web-client';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from './app';
+import { createBackingServices, type BackingServices, type Deployment } from './deployments';
+import { WebClient, type FollowedResponse } from './web-client';
 
 /** Fake Twitch and DonationAlerts, and the settings that point the app at them. */
 export interface OnboardingFakes {
@@ -37,6 +39,40 @@ export async function startOnboardingFakes(): Promise<OnboardingFakes> {
   };
 }
 
+/** One listening instance for an onboarding spec: its deployment's database, the fakes, and the app on them. */
+export interface OnboardingInstance {
+  services: BackingServices;
+  fakes: OnboardingFakes;
+  instance: ListeningTestApp;
+  close(): Promise<void>;
+}
+
+export async function startOnboardingInstance(
+  deployment: Deployment,
+  env: Environment = {},
+): Promise<OnboardingInstance> {
+  const services = await createBackingServices(deployment);
+  const fakes = await startOnboardingFakes();
+  const instance = await bootApp(
+    { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env, ...env },
+    { listen: true },
+  ).catch(async (error: unknown) => {
+    await fakes.close();
+    await services.close();
+    throw error;
+  });
+  return {
+    services,
+    fakes,
+    instance,
+    close: async () => {
+      await instance.close();
+      await fakes.close();
+      await services.close();
+    },
+  };
+}
+
 let streamerNumber = 0;
 
 /** A Twitch account of its own for one test (ids never repeat in a run), registered on the fake. */
@@ -66,6 +102,36 @@ export function logInWithTwitch(
 ): Promise<FollowedResponse> {
   twitch.nextLoginAs(user.id);
   return client.follow('/auth/twitch', { headers });
+}
+
+/** A streamer who logged in with Twitch in a browser of their own, and that browser. */
+export async function logInNewStreamer(
+  instance: ListeningTestApp,
+  twitch: FakeTwitch,
+): Promise<{ user: TwitchUserInput; client: WebClient; streamerId: string }> {
+  const user = addTwitchUser(twitch);
+  const client = new WebClient(instance.publicUrl);
+  await logInWithTwitch(client, twitch, user);
+  const streamer = await streamerByTwitchId(instance.dataSource, user.id);
+  return { user, client, streamerId: streamer.id };
+}
+
+let daUserNumber = 0;
+
+/** A DonationAlerts account of its own for one test, registered on the fake. */
+export function newDonationAlertsUser(da: FakeDonationAlerts): DonationAlertsUser {
+  daUserNumber += 1;
+  return da.addUser({ id: 4_200_000 + daUserNumber, code: `da_${daUserNumber}`, name: `DA ${daUserNumber}` });
+}
+
+/** Clicks "Connect DonationAlerts" and approves as `daUser` on the fake, following every redirect. */
+export function connectDonationAlerts(
+  client: WebClient,
+  da: FakeDonationAlerts,
+  daUser: DonationAlertsUser,
+): Promise<FollowedResponse> {
+  da.nextLoginAs(daUser.id);
+  return client.follow('/auth/donationalerts');
 }
 
 /** The callback URL (with code, scope and state) a login went through. */

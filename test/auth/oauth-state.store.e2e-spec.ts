@@ -7,7 +7,7 @@ import {
   type OAuthStateStore,
 } from '../../src/auth/oauth-state.store';
 import { ManualClock } from '../support/manual-clock';
-import { clearRedisPrefix, openRedis, testRedisConfig } from '../support/redis';
+import { clearRedisPrefix, openRedis, testRedisConfig, openRedisInstances } from '../support/redis';
 
 /** 24 random bytes, base64url. */
 const URL_SAFE_STATE = /^[A-Za-z0-9_-]{32}$/;
@@ -32,15 +32,11 @@ const BACKENDS: StoreBackend[] = [
   {
     name: RedisOAuthStateStore.name,
     start: async () => {
-      const config = testRedisConfig();
-      const connections = [await openRedis(config), await openRedis(config)];
+      const redis = await openRedisInstances(2);
       return {
-        storeA: new RedisOAuthStateStore(connections[0]),
-        storeB: new RedisOAuthStateStore(connections[1]),
-        stop: async () => {
-          await Promise.all(connections.map((connection) => connection.close()));
-          await clearRedisPrefix(config.keyPrefix);
-        },
+        storeA: new RedisOAuthStateStore(redis.connections[0]),
+        storeB: new RedisOAuthStateStore(redis.connections[1]),
+        stop: redis.close,
       };
     },
   },

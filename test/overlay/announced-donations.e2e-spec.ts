@@ -5,7 +5,7 @@ import {
   type AnnouncedDonations,
 } from '../../src/overlay/announced-donations';
 import { ManualClock } from '../support/manual-clock';
-import { clearRedisPrefix, openRedis, testRedisConfig } from '../support/redis';
+import { clearRedisPrefix, openRedis, testRedisConfig, openRedisInstances } from '../support/redis';
 
 const TTL_MS = 60_000;
 
@@ -26,15 +26,11 @@ const BACKENDS: ClaimsBackend[] = [
   {
     name: RedisAnnouncedDonations.name,
     start: async () => {
-      const config = testRedisConfig();
-      const connections = [await openRedis(config), await openRedis(config)];
+      const redis = await openRedisInstances(2);
       return {
-        claimsA: new RedisAnnouncedDonations(connections[0]),
-        claimsB: new RedisAnnouncedDonations(connections[1]),
-        stop: async () => {
-          await Promise.all(connections.map((connection) => connection.close()));
-          await clearRedisPrefix(config.keyPrefix);
-        },
+        claimsA: new RedisAnnouncedDonations(redis.connections[0]),
+        claimsB: new RedisAnnouncedDonations(redis.connections[1]),
+        stop: redis.close,
       };
     },
   },

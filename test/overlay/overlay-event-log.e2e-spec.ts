@@ -7,7 +7,7 @@ import type { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { RedisOverlayEventLog } from '../../src/overlay/redis-overlay-event-log';
 import { ManualClock } from '../support/manual-clock';
 import { sampleOverlayEvent } from '../support/overlay-events';
-import { clearRedisPrefix, openRedis, testRedisConfig } from '../support/redis';
+import { clearRedisPrefix, openRedis, testRedisConfig, openRedisInstances } from '../support/redis';
 import { within } from '../support/waiting';
 
 const SETTINGS: OverlayConfig = {
@@ -49,10 +49,9 @@ const BACKENDS: LogBackend[] = [
   {
     name: RedisOverlayEventLog.name,
     start: async () => {
-      const config = testRedisConfig();
-      const connections = [await openRedis(config), await openRedis(config)];
-      const writer = new RedisOverlayEventLog(connections[0], SETTINGS);
-      const reader = new RedisOverlayEventLog(connections[1], SETTINGS);
+      const redis = await openRedisInstances(2);
+      const writer = new RedisOverlayEventLog(redis.connections[0], SETTINGS);
+      const reader = new RedisOverlayEventLog(redis.connections[1], SETTINGS);
       return {
         writer,
         reader,
@@ -61,8 +60,7 @@ const BACKENDS: LogBackend[] = [
         stop: async () => {
           await writer.onApplicationShutdown();
           await reader.onApplicationShutdown();
-          await Promise.all(connections.map((connection) => connection.close()));
-          await clearRedisPrefix(config.keyPrefix);
+          await redis.close();
         },
       };
     },

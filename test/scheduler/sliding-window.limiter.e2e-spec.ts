@@ -1,10 +1,9 @@
-import type { RedisConnection } from '../../libs/redis';
 import {
   MemorySlidingWindowLimiter,
   RedisSlidingWindowLimiter,
   type SlidingWindowLimiter,
 } from '../../src/scheduler/sliding-window.limiter';
-import { clearRedisPrefix, openRedis, testRedisConfig } from '../support/redis';
+import { openRedisInstances } from '../support/redis';
 
 interface LimiterBackend {
   name: string;
@@ -20,15 +19,8 @@ const BACKENDS: LimiterBackend[] = [
   {
     name: RedisSlidingWindowLimiter.name,
     start: async () => {
-      const config = testRedisConfig();
-      const redis: RedisConnection = await openRedis(config);
-      return {
-        limiter: new RedisSlidingWindowLimiter(redis),
-        stop: async () => {
-          await redis.close();
-          await clearRedisPrefix(config.keyPrefix);
-        },
-      };
+      const redis = await openRedisInstances(1);
+      return { limiter: new RedisSlidingWindowLimiter(redis.connections[0]), stop: redis.close };
     },
   },
 ];

@@ -6,7 +6,7 @@ import { DonationEntity, type DonationProvider } from '../src/donations/entities
 import { AdminStreamersController } from '../src/streamers/admin-streamers.controller';
 import type { StreamerEntity } from '../src/streamers/entities/streamer.entity';
 import { StreamersRepository, type NewStreamer } from '../src/streamers/streamers.repository';
-import { bootTestApp, type TestApp } from './support/app';
+import { bootApp, type TestApp } from './support/app';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './support/databases';
 import { expectNoInternals } from './support/http';
 
@@ -73,7 +73,7 @@ describe(AdminStreamersController.name, () => {
 
     beforeAll(async () => {
       database = await createTestDatabase(kind);
-      testApp = await bootTestApp({ ...database.env, ...QUIET, ADMIN_API_KEY });
+      testApp = await bootApp({ ...database.env, ...QUIET, ADMIN_API_KEY });
       dataSource = testApp.app.get(DataSource);
       streamers = testApp.app.get(StreamersRepository);
       await testApp.app.get(LeaderService).heartbeat();
@@ -228,7 +228,7 @@ describe(AdminStreamersController.name, () => {
       let closedApp: TestApp;
 
       beforeAll(async () => {
-        closedApp = await bootTestApp({ ...database.env, ...QUIET });
+        closedApp = await bootApp({ ...database.env, ...QUIET });
       });
 
       afterAll(async () => {

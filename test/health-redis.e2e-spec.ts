@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { maskRedisUrl, RedisConnection } from '../libs/redis';
 import { RedisHealthIndicator } from '../src/health/redis.health';
-import { bootTestApp, type TestApp } from './support/app';
+import { bootApp, type TestApp } from './support/app';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './support/databases';
 import { clearRedisPrefix, testRedisConfig } from './support/redis';
 import { TEST_REDIS_URL } from './support/services';
@@ -14,7 +14,7 @@ describe(RedisHealthIndicator.name, () => {
 
     beforeAll(async () => {
       database = await createTestDatabase(kind);
-      testApp = await bootTestApp({
+      testApp = await bootApp({
         ...database.env,
         LOG_LEVEL: 'fatal',
         REDIS_URL: TEST_REDIS_URL,
@@ -67,7 +67,7 @@ describe(RedisHealthIndicator.name, () => {
 
       beforeAll(async () => {
         database = await createTestDatabase('sqlite');
-        testApp = await bootTestApp({
+        testApp = await bootApp({
           ...database.env,
           LOG_LEVEL: 'fatal',
           REDIS_URL: TEST_REDIS_URL,

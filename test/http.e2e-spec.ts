@@ -2,7 +2,7 @@ import request from 'supertest';
 import { AllExceptionsFilter } from '../src/common/http/all-exceptions.filter';
 import { HealthController } from '../src/health/health.controller';
 import { MetricsController } from '../src/metrics/metrics.controller';
-import { bootTestApp, type TestApp } from './support/app';
+import { bootApp, type TestApp } from './support/app';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from './support/databases';
 import { expectNoInternals } from './support/http';
 
@@ -14,7 +14,7 @@ describe.each(DATABASE_KINDS)('HTTP app on %s without Redis', (kind) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(kind);
-    testApp = await bootTestApp({ ...database.env, LOG_LEVEL: 'error', BODY_LIMIT: '1kb' });
+    testApp = await bootApp({ ...database.env, LOG_LEVEL: 'error', BODY_LIMIT: '1kb' });
   });
 
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { applyPendingMigrations } from '../src/database/migrator';
 import { MIGRATIONS } from '../src/database/migrations';
-import { bootTestApp, type TestApp } from './support/app';
+import { bootApp, type TestApp } from './support/app';
 import { createTestDatabase, DATABASE_KINDS, openDataSource, type TestDatabase } from './support/databases';
 
 describe(applyPendingMigrations.name, () => {
@@ -19,7 +19,7 @@ describe(applyPendingMigrations.name, () => {
     });
 
     it('brings a fresh database to the latest migration when the app starts', async () => {
-      apps.push(await bootTestApp({ ...database.env, LOG_LEVEL: 'fatal' }));
+      apps.push(await bootApp({ ...database.env, LOG_LEVEL: 'fatal' }));
 
       const dataSource = apps[0].app.get(DataSource);
       expect(await dataSource.showMigrations()).toBe(false);

@@ -2,14 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Page } from 'playwright-core';
 import { CHROMIUM_ARGS, launchBrowser, type TestBrowser } from './support/browser';
+import { createBackingServices, type BackingServices } from './support/deployments';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from './support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
-  createBackingServices,
   startOnboardingFakes,
   streamerByTwitchId,
-  type BackingServices,
-  type ListeningApp,
   type OnboardingFakes,
 } from './support/onboarding';
 
@@ -38,14 +36,17 @@ function consoleErrorsOf(page: Page): string[] {
 describe('streamer onboarding in a browser', () => {
   let services: BackingServices;
   let fakes: OnboardingFakes;
-  let instance: ListeningApp;
+  let instance: ListeningTestApp;
   let browser: TestBrowser;
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
     fakes = await startOnboardingFakes();
     fakes.da.addUser({ id: 9_100_001, code: 'browser_da', name: 'Browser DA' });
-    instance = await bootListeningApp({ ...services.env, ...fakes.env }, { publicHost: 'localhost' });
+    instance = await bootApp(
+      { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env },
+      { listen: { publicHost: 'localhost' } },
+    );
     browser = await launchBrowser(
       { args: [...CHROMIUM_ARGS, `--host-resolver-rules=MAP ${LAN_HOST} 127.0.0.1`] },
       { locale: 'ru-RU' },
@@ -121,10 +122,13 @@ describe('streamer onboarding in a browser', () => {
   });
 
   describe('served over plain http under a LAN host name', () => {
-    let lanInstance: ListeningApp;
+    let lanInstance: ListeningTestApp;
 
     beforeAll(async () => {
-      lanInstance = await bootListeningApp({ ...services.env, ...fakes.env }, { publicHost: LAN_HOST });
+      lanInstance = await bootApp(
+        { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env },
+        { listen: { publicHost: LAN_HOST } },
+      );
     });
 
     afterAll(async () => {

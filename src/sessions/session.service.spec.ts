@@ -1,15 +1,8 @@
 import type { AppConfig } from '../../config';
 import type { Request, Response } from 'express';
-import type { Clock } from '../../libs/clock';
 import { Keyring } from '../security/keyring';
+import { ManualClock } from '../../test/support/manual-clock';
 import { SESSION_COOKIE, SessionService } from './session.service';
-
-class ManualClock implements Clock {
-  constructor(public time = 1_700_000_000_000) {}
-  now(): number {
-    return this.time;
-  }
-}
 
 function issuedCookie(sut: SessionService, streamerId: string): string {
   const headers: string[] = [];
@@ -39,7 +32,7 @@ describe(SessionService.name, () => {
   }
 
   beforeEach(() => {
-    clock = new ManualClock();
+    clock = new ManualClock(1_700_000_000_000);
     sut = service();
   });
 
@@ -63,7 +56,7 @@ describe(SessionService.name, () => {
 
     expect(sut.streamerId(requestWith(cookie.replace('streamer-1', 'streamer-2')))).toBeNull();
     expect(service(undefined, Buffer.alloc(32, 6)).streamerId(requestWith(cookie))).toBeNull();
-    clock.time += 30 * day;
+    clock.advance(30 * day);
     expect(sut.streamerId(requestWith(cookie))).toBeNull();
   });
 

@@ -1,21 +1,17 @@
 import { SESSION_COOKIE } from '../../src/sessions';
 import { TwitchLoginStrategy } from '../../src/auth/twitch-login.strategy';
 import type { TwitchUserInput } from '../fakes/fake-twitch';
+import { DEPLOYMENTS } from '../support/deployments';
+import { elementById, requireElement } from '../support/html';
+import { type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
   clearOnboardingTables,
-  createBackingServices,
   credentialRows,
-  DEPLOYMENTS,
-  elementById,
-  requireElement,
-  startOnboardingFakes,
   streamerByTwitchId,
   streamerRows,
-  type BackingServices,
-  type ListeningApp,
   type OnboardingFakes,
+  startOnboardingInstance,
 } from '../support/onboarding';
 import { within } from '../support/waiting';
 import { WebClient } from '../support/web-client';
@@ -27,14 +23,12 @@ import { WebClient } from '../support/web-client';
  */
 describe(`${TwitchLoginStrategy.name} with concurrent callbacks`, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
-    let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      services = await createBackingServices(deployment);
-      fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env });
+      ({ fakes, instance, close } = await startOnboardingInstance(deployment));
     });
 
     beforeEach(async () => {
@@ -43,9 +37,7 @@ describe(`${TwitchLoginStrategy.name} with concurrent callbacks`, () => {
     });
 
     afterAll(async () => {
-      await instance?.close();
-      await fakes?.close();
-      await services?.close();
+      await close?.();
     });
 
     /** A browser that went through consent as `user` and holds the callback URL, not yet followed. */

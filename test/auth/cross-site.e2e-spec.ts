@@ -1,19 +1,15 @@
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import {
-  bootListeningApp,
-  createBackingServices,
-  type BackingServices,
-  type ListeningApp,
-} from '../support/onboarding';
+import { createBackingServices, type BackingServices } from '../support/deployments';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import { sessionCookie } from '../support/overlay';
 
 describe('session requests from other sites', () => {
   let services: BackingServices;
-  let app: ListeningApp;
+  let app: ListeningTestApp;
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
-    app = await bootListeningApp(services.env);
+    app = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env }, { listen: true });
   });
 
   afterAll(async () => {

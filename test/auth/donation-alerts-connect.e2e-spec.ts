@@ -4,39 +4,34 @@ import { ReauthRequiredError } from '../../src/oauth/oauth-errors';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
 import { OAuthTokenService } from '../../src/oauth/oauth-token.service';
 import type { DonationAlertsUser } from '../fakes/fake-donationalerts';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { elementById, requireElement } from '../support/html';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
   clearOnboardingTables,
-  createBackingServices,
   credentialOf,
   credentialRows,
-  DEPLOYMENTS,
-  elementById,
   logInWithTwitch,
-  requireElement,
   startOnboardingFakes,
-  streamerByTwitchId,
-  type BackingServices,
-  type ListeningApp,
   type OnboardingFakes,
+  startOnboardingInstance,
+  logInNewStreamer,
+  newDonationAlertsUser,
+  connectDonationAlerts,
 } from '../support/onboarding';
 import { WebClient } from '../support/web-client';
 
 const DA_SCOPES = 'oauth-user-show oauth-donation-index oauth-donation-subscribe';
 
-let daUserNumber = 0;
-
 describe(DonationAlertsConnectController.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
-    let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      services = await createBackingServices(deployment);
-      fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env });
+      ({ fakes, instance, close } = await startOnboardingInstance(deployment));
     });
 
     beforeEach(async () => {
@@ -44,34 +39,13 @@ describe(DonationAlertsConnectController.name, () => {
     });
 
     afterAll(async () => {
-      await instance?.close();
-      await fakes?.close();
-      await services?.close();
+      await close?.();
     });
 
-    /** A streamer logged in with Twitch in a browser of their own. */
-    async function loggedInStreamer() {
-      const user = addTwitchUser(fakes.twitch);
-      const client = new WebClient(instance.publicUrl);
-      await logInWithTwitch(client, fakes.twitch, user);
-      const { id } = await streamerByTwitchId(instance.dataSource, user.id);
-      return { client, streamerId: id };
-    }
-
-    function addDonationAlertsUser(): DonationAlertsUser {
-      daUserNumber += 1;
-      return fakes.da.addUser({
-        id: 4_200_000 + daUserNumber,
-        code: `da_${daUserNumber}`,
-        name: `DA ${daUserNumber}`,
-      });
-    }
-
-    /** Clicks "Connect DonationAlerts" and approves as `daUser` on the fake, following every redirect. */
-    function connect(client: WebClient, daUser: DonationAlertsUser) {
-      fakes.da.nextLoginAs(daUser.id);
-      return client.follow('/auth/donationalerts');
-    }
+    const loggedInStreamer = () => logInNewStreamer(instance, fakes.twitch);
+    const addDonationAlertsUser = () => newDonationAlertsUser(fakes.da);
+    const connect = (client: WebClient, daUser: DonationAlertsUser) =>
+      connectDonationAlerts(client, fakes.da, daUser);
 
     it('redirects to DonationAlerts authorize with exactly the three scopes, the callback under PUBLIC_URL and a state', async () => {
       const { client } = await loggedInStreamer();
@@ -310,17 +284,15 @@ describe(DonationAlertsConnectController.name, () => {
 describe(`${DonationAlertsConnectController.name} without DA_CLIENT_ID`, () => {
   let services: BackingServices;
   let fakes: OnboardingFakes;
-  let instance: ListeningApp;
+  let instance: ListeningTestApp;
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
     fakes = await startOnboardingFakes();
-    instance = await bootListeningApp({
-      ...services.env,
-      ...fakes.env,
-      DA_CLIENT_ID: '',
-      DA_CLIENT_SECRET: '',
-    });
+    instance = await bootApp(
+      { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env, DA_CLIENT_ID: '', DA_CLIENT_SECRET: '' },
+      { listen: true },
+    );
   });
 
   afterAll(async () => {

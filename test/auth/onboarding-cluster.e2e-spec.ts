@@ -1,20 +1,18 @@
 import { TwitchTokenValidator } from '../../src/auth/twitch-token-validator';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
+import { createBackingServices, type BackingServices } from '../support/deployments';
+import { requireElement } from '../support/html';
+import { TestLoadBalancer } from '../support/load-balancer';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
   callbackHop,
   clearOnboardingTables,
-  createBackingServices,
   credentialOf,
   logInWithTwitch,
-  requireElement,
   startOnboardingFakes,
   streamerByTwitchId,
   streamerRows,
-  TestLoadBalancer,
-  type BackingServices,
-  type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';
 import { WebClient } from '../support/web-client';
@@ -30,7 +28,7 @@ describe('onboarding across two instances (PostgreSQL + Redis)', () => {
   let services: BackingServices;
   let fakes: OnboardingFakes;
   let balancer: TestLoadBalancer;
-  const instances: ListeningApp[] = [];
+  const instances: ListeningTestApp[] = [];
 
   beforeAll(async () => {
     services = await createBackingServices('postgres+redis');
@@ -38,7 +36,10 @@ describe('onboarding across two instances (PostgreSQL + Redis)', () => {
     balancer = await TestLoadBalancer.start(() => instances);
     for (let index = 0; index < 2; index += 1) {
       instances.push(
-        await bootListeningApp({ ...services.env, ...fakes.env }, { publicUrl: balancer.origin }),
+        await bootApp(
+          { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env },
+          { listen: { publicUrl: balancer.origin } },
+        ),
       );
     }
   });

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TEST_ENCRYPTION_KEY } from '../support/app';
 import { httpGet } from '../support/http';
+import { ADMIN_API_KEY } from '../support/admin';
+import { createBackingServices, type BackingServices } from '../support/deployments';
 import {
-  ADMIN_API_KEY,
   addTwitchUser,
   callbackHop,
-  createBackingServices,
   logInWithTwitch,
   startOnboardingFakes,
-  type BackingServices,
   type OnboardingFakes,
 } from '../support/onboarding';
 import { builtScript, freePort, NodeProcess } from '../support/processes';

@@ -1,25 +1,19 @@
 import { TwitchTokenValidator } from '../../src/auth/twitch-token-validator';
 import { ClusterJobsService } from '../../src/jobs/cluster-jobs.service';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS } from '../support/deployments';
+import { elementById, requireElement } from '../support/html';
+import { type ListeningTestApp } from '../support/app';
 import {
-  ADMIN_API_KEY,
-  addTwitchUser,
-  bootListeningApp,
   clearOnboardingTables,
-  createBackingServices,
   credentialOf,
   credentialRows,
-  DEPLOYMENTS,
-  elementById,
   logInWithTwitch,
-  requireElement,
-  startOnboardingFakes,
-  streamerByTwitchId,
-  type BackingServices,
-  type ListeningApp,
   type OnboardingFakes,
+  startOnboardingInstance,
+  logInNewStreamer,
 } from '../support/onboarding';
-import { WebClient } from '../support/web-client';
 
 interface AdminStreamer {
   id: string;
@@ -29,16 +23,14 @@ interface AdminStreamer {
 
 describe(TwitchTokenValidator.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
-    let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
+    let close: () => Promise<void>;
     let validator: TwitchTokenValidator;
     let credentials: OAuthCredentialsRepository;
 
     beforeAll(async () => {
-      services = await createBackingServices(deployment);
-      fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env });
+      ({ fakes, instance, close } = await startOnboardingInstance(deployment));
       validator = instance.app.get(TwitchTokenValidator);
       credentials = instance.app.get(OAuthCredentialsRepository);
     });
@@ -49,19 +41,10 @@ describe(TwitchTokenValidator.name, () => {
     });
 
     afterAll(async () => {
-      await instance?.close();
-      await fakes?.close();
-      await services?.close();
+      await close?.();
     });
 
-    /** A streamer who logged in with Twitch, and the browser they did it in. */
-    async function loggedInStreamer() {
-      const user = addTwitchUser(fakes.twitch);
-      const client = new WebClient(instance.publicUrl);
-      await logInWithTwitch(client, fakes.twitch, user);
-      const streamer = await streamerByTwitchId(instance.dataSource, user.id);
-      return { user, client, streamerId: streamer.id };
-    }
+    const loggedInStreamer = () => logInNewStreamer(instance, fakes.twitch);
 
     async function storedTwitchToken(streamerId: string): Promise<string> {
       return (await credentials.find(streamerId, 'twitch'))!.accessToken;

@@ -1,22 +1,19 @@
 import { AuthController } from '../../src/auth/auth.controller';
 import { LOGIN_BINDING_COOKIE, SESSION_COOKIE } from '../../src/sessions';
 import { PagesController } from '../../src/web/pages.controller';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { elementById, requireElement } from '../support/html';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
   clearOnboardingTables,
-  createBackingServices,
   credentialRows,
-  DEPLOYMENTS,
-  elementById,
   logInWithTwitch,
-  requireElement,
   startOnboardingFakes,
   streamerByTwitchId,
   streamerRows,
-  type BackingServices,
-  type ListeningApp,
   type OnboardingFakes,
+  startOnboardingInstance,
 } from '../support/onboarding';
 import { WebClient } from '../support/web-client';
 
@@ -25,14 +22,12 @@ const DAY_MS = 24 * 3_600_000;
 
 describe(AuthController.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
-    let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
+    let close: () => Promise<void>;
 
     beforeAll(async () => {
-      services = await createBackingServices(deployment);
-      fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env, TWITCH_SCOPES: SCOPES });
+      ({ fakes, instance, close } = await startOnboardingInstance(deployment, { TWITCH_SCOPES: SCOPES }));
     });
 
     beforeEach(async () => {
@@ -40,9 +35,7 @@ describe(AuthController.name, () => {
     });
 
     afterAll(async () => {
-      await instance?.close();
-      await fakes?.close();
-      await services?.close();
+      await close?.();
     });
 
     function browser(): WebClient {
@@ -463,11 +456,11 @@ describe(AuthController.name, () => {
 
 describe(`${PagesController.name} without TWITCH_CLIENT_ID`, () => {
   let services: BackingServices;
-  let instance: ListeningApp;
+  let instance: ListeningTestApp;
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
-    instance = await bootListeningApp(services.env);
+    instance = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env }, { listen: true });
   });
 
   afterAll(async () => {
@@ -507,14 +500,14 @@ describe(`${PagesController.name} without TWITCH_CLIENT_ID`, () => {
 describe(`${AuthController.name} published over https`, () => {
   let services: BackingServices;
   let fakes: OnboardingFakes;
-  let instance: ListeningApp;
+  let instance: ListeningTestApp;
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
     fakes = await startOnboardingFakes();
-    instance = await bootListeningApp(
-      { ...services.env, ...fakes.env },
-      { publicUrl: 'https://streamer.example' },
+    instance = await bootApp(
+      { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env },
+      { listen: { publicUrl: 'https://streamer.example' } },
     );
   });
 

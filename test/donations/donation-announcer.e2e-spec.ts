@@ -7,10 +7,10 @@ import {
   listenOnBus,
   receivedDonations,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
-import { DEPLOYMENTS } from '../support/onboarding';
+import { DEPLOYMENTS } from '../support/deployments';
 
 let externalId = 2_000_000;
 
@@ -25,7 +25,7 @@ let streamerNumber = 0;
 describe(DonationAnnouncer.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
     let announcer: DonationAnnouncer;
     let received: Donation[];
 

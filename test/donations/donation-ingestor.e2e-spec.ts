@@ -12,10 +12,10 @@ import {
   listenOnBus,
   receivedDonations,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
-import { DEPLOYMENTS } from '../support/onboarding';
+import { DEPLOYMENTS } from '../support/deployments';
 
 let donationNumber = 0;
 let streamerNumber = 0;
@@ -40,7 +40,7 @@ const externalIds = (donations: Array<{ externalId: string }>): string[] =>
 describe(DonationIngestor.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
     let ingestor: DonationIngestor;
     let received: Donation[];
 
@@ -253,7 +253,7 @@ describe(DonationIngestor.name, () => {
 
   describe('on two instances sharing PostgreSQL and Redis', () => {
     let rig: DonationAlertsRig;
-    let instances: ClockedApp[];
+    let instances: DonationAlertsInstance[];
 
     beforeAll(async () => {
       rig = await startDonationAlertsRig('postgres+redis');

@@ -10,11 +10,11 @@ import {
   connectedStreamer,
   receivedDonations,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
-import { DEPLOYMENTS } from '../support/onboarding';
+import { DEPLOYMENTS } from '../support/deployments';
 import { waitFor } from '../support/waiting';
 
 const FIVE_SECONDS = 5_000;
@@ -22,7 +22,7 @@ const FIVE_SECONDS = 5_000;
 describe(DonationPoller.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
     let received: Donation[];
 
     beforeAll(async () => {

@@ -1,15 +1,12 @@
 import { LeaderService } from '../../libs/locks';
 import { ClusterJobsService } from '../../src/jobs/cluster-jobs.service';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
   addTwitchUser,
-  bootListeningApp,
-  createBackingServices,
   credentialRows,
-  DEPLOYMENTS,
   logInWithTwitch,
   startOnboardingFakes,
-  type BackingServices,
-  type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';
 import { waitFor } from '../support/waiting';
@@ -22,7 +19,7 @@ describe(ClusterJobsService.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instances: ListeningApp[];
+    let instances: ListeningTestApp[];
 
     beforeEach(async () => {
       services = await createBackingServices(deployment);
@@ -38,30 +35,33 @@ describe(ClusterJobsService.name, () => {
       await services?.close();
     });
 
-    async function boot(): Promise<ListeningApp> {
-      const instance = await bootListeningApp({ ...services.env, ...fakes.env, ...FAST_LEADER });
+    async function boot(): Promise<ListeningTestApp> {
+      const instance = await bootApp(
+        { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env, ...FAST_LEADER },
+        { listen: true },
+      );
       instances.push(instance);
       return instance;
     }
 
-    async function stop(instance: ListeningApp): Promise<void> {
+    async function stop(instance: ListeningTestApp): Promise<void> {
       await instance.close();
       instances.splice(instances.indexOf(instance), 1);
     }
 
-    async function leading(instance: ListeningApp): Promise<void> {
+    async function leading(instance: ListeningTestApp): Promise<void> {
       const leader = instance.app.get(LeaderService);
       await waitFor(() => leader.isLeader(), { what: 'leadership of the first instance' });
     }
 
     /** Logs a new streamer in on `instance`, then forgets when their token was last validated. */
-    async function streamerAwaitingValidation(instance: ListeningApp): Promise<void> {
+    async function streamerAwaitingValidation(instance: ListeningTestApp): Promise<void> {
       const user = addTwitchUser(fakes.twitch);
       await logInWithTwitch(new WebClient(instance.publicUrl), fakes.twitch, user);
       await instance.dataSource.query('UPDATE oauth_credentials SET validated_at = NULL');
     }
 
-    async function validatedAt(instance: ListeningApp): Promise<number | null> {
+    async function validatedAt(instance: ListeningTestApp): Promise<number | null> {
       const [row] = await credentialRows(instance.dataSource);
       return row.validated_at === null ? null : Number(row.validated_at);
     }

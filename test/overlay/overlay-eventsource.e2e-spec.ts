@@ -3,18 +3,13 @@ import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import { EventSourceClient, type EventSourceOptions, type ReceivedEvent } from '../support/event-source';
+import { EventSourceClient, type EventSourceOptions, type ReceivedEvent } from '../support/sse-client';
 import { metricValue } from '../support/metrics';
 import { httpGet } from '../support/http';
-import {
-  ADMIN_API_KEY,
-  DEPLOYMENTS,
-  TestLoadBalancer,
-  bootListeningApp,
-  createBackingServices,
-  type BackingServices,
-  type ListeningApp,
-} from '../support/onboarding';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS, createBackingServices, type BackingServices } from '../support/deployments';
+import { TestLoadBalancer } from '../support/load-balancer';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import { waitFor, within } from '../support/waiting';
 import { ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
 
@@ -26,7 +21,12 @@ const CLOSED = 2;
 const OVERLAY_ENV = { OVERLAY_HISTORY_SIZE: '5' };
 
 /** Resolves once `count` events after `lastId` are in the history, i.e. a reconnect now replays them. */
-async function inHistory(on: ListeningApp, streamerId: string, lastId: string, count: number): Promise<void> {
+async function inHistory(
+  on: ListeningTestApp,
+  streamerId: string,
+  lastId: string,
+  count: number,
+): Promise<void> {
   const log = on.app.get(OverlayEventLog);
   await waitFor(
     async () => {
@@ -46,7 +46,7 @@ function expectStrictlyIncreasing(ids: string[]): void {
   ids.slice(1).forEach((id, i) => expect(compareEventIds(ids[i], id)).toBe(-1));
 }
 
-async function metrics(on: ListeningApp): Promise<string> {
+async function metrics(on: ListeningTestApp): Promise<string> {
   const res = await httpGet(`${on.origin}/metrics`);
   expect(res.status).toBe(200);
   return res.body;
@@ -67,14 +67,14 @@ const LATENCY_COUNT = 'overlay_delivery_latency_seconds_count';
 
 describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (deployment) => {
   let services: BackingServices;
-  let app: ListeningApp;
+  let app: ListeningTestApp;
   const clients: EventSourceClient[] = [];
   const balancers: TestLoadBalancer[] = [];
   /** Instances booted by one test, with their shutdown once the test began it. */
-  const instances = new Map<ListeningApp, Promise<void> | undefined>();
+  const instances = new Map<ListeningTestApp, Promise<void> | undefined>();
   let streamerSeq = 0;
 
-  async function newStreamer(on: ListeningApp = app): Promise<StreamerEntity> {
+  async function newStreamer(on: ListeningTestApp = app): Promise<StreamerEntity> {
     streamerSeq += 1;
     const n = `${deployment === 'sqlite' ? 3 : 4}${streamerSeq}${Date.now() % 100_000}`;
     return on.app.get(StreamersRepository).create({ twitchId: n, login: `e${n}`, displayName: `E${n}` });
@@ -86,20 +86,23 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
     return client;
   }
 
-  async function bootInstance(): Promise<ListeningApp> {
-    const instance = await bootListeningApp({ ...services.env, ...OVERLAY_ENV, DB_RUN_MIGRATIONS: 'false' });
+  async function bootInstance(): Promise<ListeningTestApp> {
+    const instance = await bootApp(
+      { ...INSTANCE_TEST_ENV, ...services.env, ...OVERLAY_ENV, DB_RUN_MIGRATIONS: 'false' },
+      { listen: true },
+    );
     instances.set(instance, undefined);
     return instance;
   }
 
   /** What SIGTERM does after draining: app.close(), without the test helper's forced closing of connections. */
-  function shutDownGracefully(instance: ListeningApp): Promise<void> {
+  function shutDownGracefully(instance: ListeningTestApp): Promise<void> {
     const closing = instance.app.close();
     instances.set(instance, closing);
     return closing;
   }
 
-  async function startBalancer(upstreams: () => ListeningApp[]): Promise<TestLoadBalancer> {
+  async function startBalancer(upstreams: () => ListeningTestApp[]): Promise<TestLoadBalancer> {
     const balancer = await TestLoadBalancer.start(upstreams);
     balancers.push(balancer);
     return balancer;
@@ -107,7 +110,7 @@ describe.each(DEPLOYMENTS)('overlay stream through a real EventSource (%s)', (de
 
   beforeAll(async () => {
     services = await createBackingServices(deployment);
-    app = await bootListeningApp({ ...services.env, ...OVERLAY_ENV });
+    app = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env, ...OVERLAY_ENV }, { listen: true });
   });
 
   afterEach(async () => {

@@ -6,16 +6,13 @@ import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import { launchBrowser, type TestBrowser } from '../support/browser';
+import { ADMIN_API_KEY } from '../support/admin';
+import { createBackingServices, type BackingServices } from '../support/deployments';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
-  ADMIN_API_KEY,
   addTwitchUser,
-  bootListeningApp,
-  createBackingServices,
-  restartListeningApp,
   startOnboardingFakes,
   streamerByTwitchId,
-  type BackingServices,
-  type ListeningApp,
   type OnboardingFakes,
 } from '../support/onboarding';
 
@@ -192,7 +189,7 @@ function plainSpaces(text: string | null): string | null {
 
 let streamerNumber = 0;
 
-function newStreamer(app: ListeningApp): Promise<StreamerEntity> {
+function newStreamer(app: ListeningTestApp): Promise<StreamerEntity> {
   streamerNumber += 1;
   const twitchId = String(80_000 + streamerNumber);
   return app.app
@@ -200,7 +197,7 @@ function newStreamer(app: ListeningApp): Promise<StreamerEntity> {
     .create({ twitchId, login: `overlay_${streamerNumber}`, displayName: `Overlay_${streamerNumber}` });
 }
 
-function overlayUrlOf(app: ListeningApp, streamer: StreamerEntity): string {
+function overlayUrlOf(app: ListeningTestApp, streamer: StreamerEntity): string {
   return `${app.origin}/overlay/${streamer.overlayToken!}`;
 }
 
@@ -212,7 +209,7 @@ function overlayUrlOf(app: ListeningApp, streamer: StreamerEntity): string {
 describe('overlay page in a browser', () => {
   let services: BackingServices;
   let fakes: OnboardingFakes;
-  let instance: ListeningApp;
+  let instance: ListeningTestApp;
   let browser: TestBrowser;
   /** Closed after each test, last first: its browser contexts, and apps it booted for itself. */
   const cleanups: Array<() => Promise<void>> = [];
@@ -225,18 +222,26 @@ describe('overlay page in a browser', () => {
   }
 
   /** An app of the test's own on a database of its own, for a test that restarts it. */
-  async function bootOwnApp(alertDurationMs = ALERT_DURATION_MS): Promise<ListeningApp> {
+  async function bootOwnApp(alertDurationMs = ALERT_DURATION_MS): Promise<ListeningTestApp> {
     const own = await createBackingServices('sqlite');
     cleanups.push(() => own.close());
-    return bootListeningApp({ ...own.env, OVERLAY_ALERT_DURATION_MS: String(alertDurationMs) });
+    return bootApp(
+      { ...INSTANCE_TEST_ENV, ...own.env, OVERLAY_ALERT_DURATION_MS: String(alertDurationMs) },
+      { listen: true },
+    );
   }
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
     fakes = await startOnboardingFakes();
-    instance = await bootListeningApp(
-      { ...services.env, ...fakes.env, OVERLAY_ALERT_DURATION_MS: String(ALERT_DURATION_MS) },
-      { publicHost: 'localhost' },
+    instance = await bootApp(
+      {
+        ...INSTANCE_TEST_ENV,
+        ...services.env,
+        ...fakes.env,
+        OVERLAY_ALERT_DURATION_MS: String(ALERT_DURATION_MS),
+      },
+      { listen: { publicHost: 'localhost' } },
     );
     browser = await launchBrowser();
   });
@@ -366,11 +371,11 @@ describe('overlay page in a browser', () => {
       const { page } = await openOverlay(await newContext(), overlayUrlOf(app, streamer));
       const [before] = await ingestDonations(app, streamer.id, [sampleDonation()]);
       await waitForAlert(page, before.id);
-      app = await restartListeningApp(app);
+      app = await app.restart();
       return { app, streamer, page, before };
     }
 
-    async function reconnected(app: ListeningApp, page: Page): Promise<void> {
+    async function reconnected(app: ListeningTestApp, page: Page): Promise<void> {
       await waitForReconnect(page);
       await waitFor(() => app.app.get(OverlayEventLog).stats().listeners === 1, {
         what: 'the page to listen on the restarted app',

@@ -4,14 +4,9 @@ import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import {
-  ADMIN_API_KEY,
-  DEPLOYMENTS,
-  bootListeningApp,
-  createBackingServices,
-  type BackingServices,
-  type ListeningApp,
-} from '../support/onboarding';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS, createBackingServices, type BackingServices } from '../support/deployments';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import { openSse, type SseConnection, type SseEvent } from '../support/sse-client';
 import { waitFor } from '../support/waiting';
 import { ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
@@ -22,19 +17,19 @@ function payload(event: SseEvent): DonationAlertData {
 
 describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
   let services: BackingServices;
-  let app: ListeningApp;
-  let second: ListeningApp | undefined;
+  let app: ListeningTestApp;
+  let second: ListeningTestApp | undefined;
   const open: SseConnection[] = [];
   let streamerSeq = 0;
 
-  async function newStreamer(on: ListeningApp = app): Promise<StreamerEntity> {
+  async function newStreamer(on: ListeningTestApp = app): Promise<StreamerEntity> {
     streamerSeq += 1;
     const n = `${deployment === 'sqlite' ? 1 : 2}${streamerSeq}${Date.now() % 100_000}`;
     return on.app.get(StreamersRepository).create({ twitchId: n, login: `s${n}`, displayName: `S${n}` });
   }
 
   async function connect(
-    on: ListeningApp,
+    on: ListeningTestApp,
     token: string,
     headers: Record<string, string> = {},
     query = '',
@@ -46,9 +41,15 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
 
   beforeAll(async () => {
     services = await createBackingServices(deployment);
-    app = await bootListeningApp({ ...services.env, OVERLAY_HEARTBEAT_MS: '100', OVERLAY_HISTORY_SIZE: '5' });
+    app = await bootApp(
+      { ...INSTANCE_TEST_ENV, ...services.env, OVERLAY_HEARTBEAT_MS: '100', OVERLAY_HISTORY_SIZE: '5' },
+      { listen: true },
+    );
     if (deployment === 'postgres+redis') {
-      second = await bootListeningApp({ ...services.env, DB_RUN_MIGRATIONS: 'false' });
+      second = await bootApp(
+        { ...INSTANCE_TEST_ENV, ...services.env, DB_RUN_MIGRATIONS: 'false' },
+        { listen: true },
+      );
     }
   });
 

@@ -5,12 +5,8 @@ import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { MAX_UNSENT_BYTES } from '../../src/overlay/overlay-connection';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import {
-  bootListeningApp,
-  createBackingServices,
-  type BackingServices,
-  type ListeningApp,
-} from '../support/onboarding';
+import { createBackingServices, type BackingServices } from '../support/deployments';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import { openSse } from '../support/sse-client';
 
 /** About 16 KB of JSON per event: enough to fill the kernel's socket buffers in a few hundred events. */
@@ -20,12 +16,12 @@ const MAX_EVENTS = Math.ceil((64 * 1024 * 1024) / BIG_MESSAGE.length);
 
 describe('overlay stream of a client that stops reading', () => {
   let services: BackingServices;
-  let app: ListeningApp;
+  let app: ListeningTestApp;
   let socket: Socket | undefined;
 
   beforeAll(async () => {
     services = await createBackingServices('sqlite');
-    app = await bootListeningApp(services.env);
+    app = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env }, { listen: true });
   });
 
   afterEach(() => {

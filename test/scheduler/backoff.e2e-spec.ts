@@ -3,14 +3,15 @@ import { DonationAlertsScheduler } from '../../src/scheduler/donation-alerts-sch
 import {
   clearSchedule,
   connectedStreamer,
-  RecordingLogger,
   startDonationAlertsRig,
   tickFor,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
-import { ADMIN_API_KEY, DEPLOYMENTS } from '../support/onboarding';
+import { RecordingLogger } from '../support/recording-logger';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS } from '../support/deployments';
 
 const TICK_MS = 100;
 const SECOND = 1_000;
@@ -23,7 +24,7 @@ function gapsInSeconds(times: number[]): number[] {
 describe(DonationAlertsScheduler.name, () => {
   describe.each(DEPLOYMENTS)('backoff on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
     let logs: RecordingLogger;
 
     beforeAll(async () => {

@@ -6,18 +6,18 @@ import {
   connectedStreamer,
   startDonationAlertsRig,
   tickFor,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
-import { DEPLOYMENTS } from '../support/onboarding';
+import { DEPLOYMENTS } from '../support/deployments';
 
 const SECOND = 1_000;
 
 describe(DonationAlertsScheduler.name, () => {
   describe.each(DEPLOYMENTS)('poll errors on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeAll(async () => {
       rig = await startDonationAlertsRig(deployment);

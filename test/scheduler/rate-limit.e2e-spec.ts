@@ -6,11 +6,11 @@ import {
   maxInAnyWindow,
   startDonationAlertsRig,
   tickFor,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
-import { DEPLOYMENTS } from '../support/onboarding';
+import { DEPLOYMENTS } from '../support/deployments';
 
 const TICK_MS = 100;
 const SECOND = 1_000;
@@ -26,7 +26,7 @@ describe(DonationAlertsScheduler.name, () => {
       await rig?.close();
     });
 
-    function storedIds(instance: ClockedApp): Promise<number[]> {
+    function storedIds(instance: DonationAlertsInstance): Promise<number[]> {
       return instance.dataSource
         .getRepository(DonationEntity)
         .find()
@@ -98,7 +98,7 @@ describe(DonationAlertsScheduler.name, () => {
 
   describe.each(DEPLOYMENTS)('application rate limit on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeAll(async () => {
       rig = await startDonationAlertsRig(deployment, { fake: { appRateLimit: 60 } });
@@ -180,7 +180,7 @@ describe(DonationAlertsScheduler.name, () => {
 
   describe.each(DEPLOYMENTS)('application rate limit with token refreshes on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeAll(async () => {
       rig = await startDonationAlertsRig(deployment, { fake: { appRateLimit: 3 } });

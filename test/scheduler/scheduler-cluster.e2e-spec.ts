@@ -6,7 +6,7 @@ import {
   maxInAnyWindow,
   receivedDonations,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
   type DonationAlertsStreamer,
 } from '../support/donation-alerts';
@@ -71,7 +71,7 @@ class PollWatcher {
 describe(DonationAlertsScheduler.name, () => {
   describe('two instances sharing PostgreSQL and Redis', () => {
     let rig: DonationAlertsRig;
-    let instances: ClockedApp[];
+    let instances: DonationAlertsInstance[];
     let watcher: PollWatcher;
 
     beforeEach(async () => {

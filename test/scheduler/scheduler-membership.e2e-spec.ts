@@ -7,28 +7,23 @@ import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import type { DonationAlertsUser } from '../fakes/fake-donationalerts';
 import {
   connectedStreamer,
-  holdLeadership,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
+import { holdLeadership } from '../support/leadership';
+import { createBackingServices, DEPLOYMENTS, type BackingServices } from '../support/deployments';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import {
-  addTwitchUser,
-  bootListeningApp,
-  createBackingServices,
-  DEPLOYMENTS,
-  logInWithTwitch,
   startOnboardingFakes,
-  streamerByTwitchId,
-  type BackingServices,
-  type ListeningApp,
   type OnboardingFakes,
+  logInNewStreamer,
+  newDonationAlertsUser,
+  connectDonationAlerts,
 } from '../support/onboarding';
 import { clearRedisPrefix } from '../support/redis';
 import { waitFor } from '../support/waiting';
 import { WebClient } from '../support/web-client';
-
-let daUserNumber = 0;
 
 /** Streamer ids currently on the schedule, sorted. */
 async function scheduledIds(scheduler: DonationAlertsScheduler): Promise<string[]> {
@@ -39,7 +34,7 @@ describe(SchedulerMembership.name, () => {
   describe.each(DEPLOYMENTS)('through the connect flow on %s', (deployment) => {
     let services: BackingServices;
     let fakes: OnboardingFakes;
-    let instance: ListeningApp;
+    let instance: ListeningTestApp;
     let releaseLeadership: () => Promise<void>;
     let scheduler: DonationAlertsScheduler;
 
@@ -47,7 +42,10 @@ describe(SchedulerMembership.name, () => {
       services = await createBackingServices(deployment);
       releaseLeadership = await holdLeadership(services);
       fakes = await startOnboardingFakes();
-      instance = await bootListeningApp({ ...services.env, ...fakes.env, SCHEDULER_ENABLED: 'false' });
+      instance = await bootApp(
+        { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env, SCHEDULER_ENABLED: 'false' },
+        { listen: true },
+      );
       scheduler = instance.app.get(DonationAlertsScheduler);
     });
 
@@ -58,26 +56,10 @@ describe(SchedulerMembership.name, () => {
       await services?.close();
     });
 
-    function addDonationAlertsUser(): DonationAlertsUser {
-      daUserNumber += 1;
-      return fakes.da.addUser({
-        id: 5_300_000 + daUserNumber,
-        code: `member_${daUserNumber}`,
-        name: 'Member',
-      });
-    }
-
-    async function loggedInStreamer(): Promise<{ client: WebClient; streamerId: string }> {
-      const user = addTwitchUser(fakes.twitch);
-      const client = new WebClient(instance.publicUrl);
-      await logInWithTwitch(client, fakes.twitch, user);
-      return { client, streamerId: (await streamerByTwitchId(instance.dataSource, user.id)).id };
-    }
-
-    function connect(client: WebClient, daUser: DonationAlertsUser) {
-      fakes.da.nextLoginAs(daUser.id);
-      return client.follow('/auth/donationalerts');
-    }
+    const addDonationAlertsUser = () => newDonationAlertsUser(fakes.da);
+    const loggedInStreamer = () => logInNewStreamer(instance, fakes.twitch);
+    const connect = (client: WebClient, daUser: DonationAlertsUser) =>
+      connectDonationAlerts(client, fakes.da, daUser);
 
     it('adds a streamer to the schedule on connecting DonationAlerts and removes them on disconnecting', async () => {
       const { client, streamerId } = await loggedInStreamer();
@@ -158,7 +140,7 @@ describe(SchedulerMembership.name, () => {
 
   describe.each(DEPLOYMENTS)('reconcile on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeEach(async () => {
       rig = await startDonationAlertsRig(deployment);
@@ -170,7 +152,7 @@ describe(SchedulerMembership.name, () => {
     });
 
     /** What a lost schedule looks like: Redis restarted empty, or the single instance restarted. */
-    async function loseTheSchedule(): Promise<ClockedApp> {
+    async function loseTheSchedule(): Promise<DonationAlertsInstance> {
       if (deployment === 'postgres+redis') {
         await clearRedisPrefix(String(rig.services.env.REDIS_KEY_PREFIX));
         return instance;

@@ -7,11 +7,12 @@ import {
   clearSchedule,
   connectedStreamer,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
 import { expectNoInternals } from '../support/http';
-import { ADMIN_API_KEY, DEPLOYMENTS } from '../support/onboarding';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS } from '../support/deployments';
 
 const BASE = '/api/donationalerts/scheduler';
 const SECOND = 1_000;
@@ -21,7 +22,7 @@ let unconnectedNumber = 0;
 describe(SchedulerController.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
 
     beforeAll(async () => {
       rig = await startDonationAlertsRig(deployment);

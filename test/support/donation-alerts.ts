@@ -1,197 +1,32 @@
-import { ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
-import { Logger as PinoLogger } from 'nestjs-pino';
-import { DataSource } from 'typeorm';
-import { loadConfig, type AllConfig, type Environment } from '../../config';
-import { Clock } from '../../libs/clock';
+import type { Environment } from '../../config';
+import type { Clock } from '../../libs/clock';
 import { EventBus, type BusMessage } from '../../libs/event-bus';
-import { DatabaseLockProvider, LockKeys, RedisLockProvider, type Lease } from '../../libs/locks';
-import { configureHttpPlatform } from '../../src/app.factory';
-import { AppModule } from '../../src/app.module';
 import type { Donation } from '../../src/donations/donation';
 import { DonationEvents } from '../../src/donations/donations.events';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
 import { DonationAlertsScheduler, type PollResult } from '../../src/scheduler/donation-alerts-scheduler';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import { FakeDonationAlerts, type FakeDonationAlertsOptions } from '../fakes/fake-donationalerts';
-import { BASE_TEST_ENV } from './app';
-import { openDataSource } from './databases';
-import { ADMIN_API_KEY, createBackingServices, type BackingServices, type Deployment } from './onboarding';
-import { openRedis, testRedisConfig } from './redis';
+import { bootApp, INSTANCE_TEST_ENV, type BootOptions, type TestApp } from './app';
+import { createBackingServices, type BackingServices, type Deployment } from './deployments';
+import { holdLeadership } from './leadership';
+import { ManualClock } from './manual-clock';
 import { within } from './waiting';
 
 /** The scopes the service asks DonationAlerts for. */
 export const DA_TEST_SCOPES = ['oauth-user-show', 'oauth-donation-index', 'oauth-donation-subscribe'];
 
 /**
- * Settings for the DonationAlerts pipeline tests: the scheduler does not tick by itself (the test drives
- * `tick()`/`pollOne()`), no jitter so delays are exact, admin routes open to ADMIN_API_KEY, quiet logs, and a
- * leader heartbeat too slow to matter.
+ * Settings for the DonationAlerts pipeline tests: an instance of the cluster (INSTANCE_TEST_ENV) whose scheduler
+ * does not tick by itself (the test drives `tick()`/`pollOne()`), with no jitter so delays are exact.
  */
 export const DA_TEST_ENV: Environment = {
+  ...INSTANCE_TEST_ENV,
   SCHEDULER_ENABLED: 'false',
   DA_POLL_JITTER: '0',
-  ADMIN_API_KEY,
-  LEADER_HEARTBEAT_MS: '600000',
-  LEADER_LEASE_MS: '1200000',
-  LOG_LEVEL: 'fatal',
 };
-
-/** Time that moves only when the test says so. Starts at the real time, so stored timestamps look real. */
-export class ManualClock extends Clock {
-  constructor(private time = Date.now()) {
-    super();
-  }
-
-  now(): number {
-    return this.time;
-  }
-
-  advance(ms: number): void {
-    this.time += ms;
-  }
-}
-
-/** One log call as the application made it. */
-export interface LogEntry {
-  level: 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal';
-  message: string;
-  context?: string;
-}
-
-/** Keeps every log line, so a test can assert what an operator would read. */
-export class RecordingLogger implements LoggerService {
-  readonly entries: LogEntry[] = [];
-
-  log(message: unknown, ...rest: unknown[]): void {
-    this.record('log', message, rest);
-  }
-
-  error(message: unknown, ...rest: unknown[]): void {
-    this.record('error', message, rest);
-  }
-
-  warn(message: unknown, ...rest: unknown[]): void {
-    this.record('warn', message, rest);
-  }
-
-  debug(message: unknown, ...rest: unknown[]): void {
-    this.record('debug', message, rest);
-  }
-
-  verbose(message: unknown, ...rest: unknown[]): void {
-    this.record('verbose', message, rest);
-  }
-
-  fatal(message: unknown, ...rest: unknown[]): void {
-    this.record('fatal', message, rest);
-  }
-
-  messages(context?: string): string[] {
-    return this.entries
-      .filter((entry) => context === undefined || entry.context === context)
-      .map((entry) => entry.message);
-  }
-
-  private record(level: LogEntry['level'], message: unknown, rest: unknown[]): void {
-    const context = rest.at(-1);
-    this.entries.push({
-      level,
-      message: typeof message === 'string' ? message : JSON.stringify(message),
-      context: typeof context === 'string' ? context : undefined,
-    });
-  }
-}
-
-/** The real application on an injected clock: what `createApp` builds, minus helmet, Swagger and draining. */
-export interface ClockedApp {
-  app: NestExpressApplication;
-  config: AllConfig;
-  clock: Clock;
-  dataSource: DataSource;
-  scheduler: DonationAlertsScheduler;
-  /** The HTTP server to hand to supertest. */
-  server: Parameters<typeof import('supertest')>[0];
-  close(): Promise<void>;
-}
-
-export interface ClockedAppOptions {
-  /** Receives the application's logs instead of pino. */
-  logger?: LoggerService;
-}
-
-/**
- * Boots AppModule with `clock` in place of the system clock (everything that schedules, expires or backs off
- * reads it), and the same HTTP platform as `createApp`.
- */
-export async function bootClockedApp(
-  env: Environment,
-  clock: Clock,
-  options: ClockedAppOptions = {},
-): Promise<ClockedApp> {
-  const config = loadConfig({ ...BASE_TEST_ENV, ...DA_TEST_ENV, ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] })
-    .setLogger(options.logger ?? new ConsoleLogger({ logLevels: ['error', 'fatal'] }))
-    .overrideProvider(Clock)
-    .useValue(clock)
-    .compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({
-    rawBody: true,
-    bufferLogs: true,
-    bodyParser: false,
-  });
-  app.useLogger(options.logger ?? app.get(PinoLogger));
-  configureHttpPlatform(app, config);
-  try {
-    await app.init();
-  } catch (error) {
-    await app.close();
-    throw error;
-  }
-  return {
-    app,
-    config,
-    clock,
-    dataSource: app.get(DataSource),
-    scheduler: app.get(DonationAlertsScheduler),
-    server: app.getHttpServer(),
-    close: () => app.close(),
-  };
-}
-
-/**
- * Plays another instance that leads the cluster, so the instances under test never run leader jobs
- * (schedule reconciliation, pending announcements) behind the test's back. Release it when done.
- */
-export async function holdLeadership(services: BackingServices): Promise<() => Promise<void>> {
-  const ttlMs = 30 * 60_000;
-  // Connecting and migrating here log through Nest's default logger, before any app replaces it.
-  Logger.overrideLogger(['error', 'fatal']);
-  if (services.deployment === 'postgres+redis') {
-    const redis = await openRedis(testRedisConfig({ keyPrefix: String(services.env.REDIS_KEY_PREFIX) }));
-    const lease = await new RedisLockProvider(redis).tryLock(LockKeys.leader(), ttlMs);
-    if (!lease) {
-      throw new Error('The leader lock is already held');
-    }
-    return async () => {
-      await lease.release();
-      await redis.close();
-    };
-  }
-  const dataSource = await openDataSource(services.database);
-  let lease: Lease | null;
-  try {
-    lease = await new DatabaseLockProvider(dataSource, 'stand-in-leader').tryLock(LockKeys.leader(), ttlMs);
-  } finally {
-    await dataSource.destroy();
-  }
-  if (!lease) {
-    throw new Error('The leader lock is already held');
-  }
-  return () => Promise.resolve();
-}
 
 /** A DonationAlerts access and refresh token for `userId`, obtained through the fake's authorization code flow. */
 export async function mintDonationAlertsTokens(
@@ -362,6 +197,11 @@ export async function listenOnBus(app: NestExpressApplication, streamerId: strin
   };
 }
 
+/** An instance of the rig, with its scheduler at hand (the tests drive its ticks). */
+export interface DonationAlertsInstance extends TestApp {
+  scheduler: DonationAlertsScheduler;
+}
+
 /**
  * One deployment for a test file: its database (and Redis prefix), a fake DonationAlerts on a manual clock,
  * another "instance" holding the leadership, and the instances the test boots on them.
@@ -370,9 +210,9 @@ export interface DonationAlertsRig {
   services: BackingServices;
   da: FakeDonationAlerts;
   clock: ManualClock;
-  instances: ClockedApp[];
+  instances: DonationAlertsInstance[];
   /** Boots one more instance on the shared database, Redis, fake and clock. */
-  boot(env?: Environment, options?: ClockedAppOptions): Promise<ClockedApp>;
+  boot(env?: Environment, options?: Pick<BootOptions, 'logger'>): Promise<DonationAlertsInstance>;
   close(): Promise<void>;
 }
 
@@ -392,18 +232,18 @@ export async function startDonationAlertsRig(
   const services = await createBackingServices(deployment);
   const releaseLeadership = leaderElsewhere ? await holdLeadership(services) : () => Promise.resolve();
   const da = await FakeDonationAlerts.start({ clock: () => clock.now(), ...fake });
-  const instances: ClockedApp[] = [];
+  const instances: DonationAlertsInstance[] = [];
   return {
     services,
     da,
     clock,
     instances,
     boot: async (extra = {}, options = {}) => {
-      const instance = await bootClockedApp(
-        { ...services.env, ...donationAlertsEnv(da), ...env, ...extra },
-        clock,
-        options,
+      const booted = await bootApp(
+        { ...DA_TEST_ENV, ...services.env, ...donationAlertsEnv(da), ...env, ...extra },
+        { ...options, clock },
       );
+      const instance = { ...booted, scheduler: booted.app.get(DonationAlertsScheduler) };
       instances.push(instance);
       return instance;
     },

@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import { SessionService } from '../../src/sessions';
 import { DonationIngestor } from '../../src/donations/donation-ingestor';
 import type { Donation, IncomingDonation } from '../../src/donations/donation';
-import type { ListeningApp } from './onboarding';
+import type { TestApp } from './app';
 
 let donationNumber = 0;
 
@@ -22,7 +22,7 @@ export function sampleDonation(overrides: Partial<IncomingDonation> = {}): Incom
 
 /** Stores donations as a webhook delivery would, through the one pipeline, and returns the newly stored ones. */
 export function ingestDonations(
-  on: ListeningApp,
+  on: TestApp,
   streamerId: string,
   donations: IncomingDonation[],
 ): Promise<Donation[]> {
@@ -32,7 +32,7 @@ export function ingestDonations(
 }
 
 /** The `Cookie` header of a dashboard session for the streamer, as logging in would set it. */
-export function sessionCookie(on: ListeningApp, streamerId: string): string {
+export function sessionCookie(on: TestApp, streamerId: string): string {
   let cookie = '';
   const res = {
     append: (_name: string, value: string) => (cookie = value.split(';')[0]),

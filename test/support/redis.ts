@@ -36,3 +36,22 @@ export async function clearRedisPrefix(prefix: string, url = TEST_REDIS_URL): Pr
     client.disconnect();
   }
 }
+
+/** `count` instances sharing Redis: a connection each on one fresh key prefix. `close()` also deletes the keys. */
+export async function openRedisInstances(
+  count: number,
+): Promise<{ config: RedisConfig; connections: RedisConnection[]; close(): Promise<void> }> {
+  const config = testRedisConfig();
+  const connections: RedisConnection[] = [];
+  for (let i = 0; i < count; i += 1) {
+    connections.push(await openRedis(config));
+  }
+  return {
+    config,
+    connections,
+    close: async () => {
+      await Promise.all(connections.map((connection) => connection.close()));
+      await clearRedisPrefix(config.keyPrefix);
+    },
+  };
+}

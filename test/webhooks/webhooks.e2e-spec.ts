@@ -7,22 +7,16 @@ import {
   clearSchedule,
   connectedStreamer,
   receivedDonations,
-  RecordingLogger,
   startDonationAlertsRig,
-  type ClockedApp,
+  type DonationAlertsInstance,
   type DonationAlertsRig,
 } from '../support/donation-alerts';
+import { RecordingLogger } from '../support/recording-logger';
 import { expectNoInternals } from '../support/http';
 import { metricValue } from '../support/metrics';
-import { ADMIN_API_KEY, DEPLOYMENTS } from '../support/onboarding';
-import {
-  daDonation,
-  daSignatureHeaders,
-  deliveryBody,
-  nextDeliveryId,
-  standardHeaders,
-  WEBHOOK_URL,
-} from './support';
+import { ADMIN_API_KEY } from '../support/admin';
+import { DEPLOYMENTS } from '../support/deployments';
+import { daDonation, daSignatureHeaders, deliveryBody, standardHeaders, WEBHOOK_URL } from './support';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -34,7 +28,7 @@ function idsOf(registrations: unknown): string[] {
 describe(WebhookController.name, () => {
   describe.each(DEPLOYMENTS)('on %s', (deployment) => {
     let rig: DonationAlertsRig;
-    let instance: ClockedApp;
+    let instance: DonationAlertsInstance;
     let logs: RecordingLogger;
 
     beforeAll(async () => {
@@ -419,16 +413,45 @@ describe(WebhookController.name, () => {
       ).toBe(404);
     });
 
-    it('limits requests per IP across instances with 429 and Retry-After', async () => {
-      const strict = await rig.boot({ WEBHOOK_RATE_LIMIT: '3' });
-      const answers = [];
+    /**
+     * Four requests from one client IP (forwarded by a proxy on loopback, which the app trusts), one to each
+     * instance in turn; an IP of its own per test keeps the other tests' requests out of the count.
+     */
+    let clientNumber = 0;
+    async function fromOneIp(instances: DonationAlertsInstance[]): Promise<request.Response[]> {
+      clientNumber += 1;
+      const ip = `203.0.113.${clientNumber}`;
+      const answers: request.Response[] = [];
       for (let i = 0; i < 4; i += 1) {
-        answers.push(await request(strict.server).post(WEBHOOK_URL).send('{}'));
+        const on = instances[i % instances.length];
+        answers.push(await request(on.server).post(WEBHOOK_URL).set('x-forwarded-for', ip).send('{}'));
       }
+      return answers;
+    }
+
+    function expectFourthLimited(answers: request.Response[]): void {
+      expect(answers.slice(0, 3).map((answer) => answer.status)).not.toContain(429);
       const limited = answers.find((answer) => answer.status === 429);
       expect(limited).toBeDefined();
+      expect(answers[3].status).toBe(429);
       expect(Number(limited?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(nextDeliveryId()).toMatch(/^msg_/);
+    }
+
+    it('limits requests per IP with 429 and Retry-After', async () => {
+      const strict = await rig.boot({ WEBHOOK_RATE_LIMIT: '3' });
+
+      expectFourthLimited(await fromOneIp([strict]));
     });
+
+    if (deployment === 'postgres+redis') {
+      it('limits requests per IP across instances with 429 and Retry-After (one count in Redis)', async () => {
+        const strict = [
+          await rig.boot({ WEBHOOK_RATE_LIMIT: '3' }),
+          await rig.boot({ WEBHOOK_RATE_LIMIT: '3' }),
+        ];
+
+        expectFourthLimited(await fromOneIp(strict));
+      });
+    }
   });
 });

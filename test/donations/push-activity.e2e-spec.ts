@@ -1,7 +1,7 @@
 import { Clock } from '../../libs/clock';
 import type { RedisConnection } from '../../libs/redis';
 import { MemoryPushActivity, PushActivity, RedisPushActivity } from '../../src/donations/push-activity';
-import { ManualClock } from '../support/donation-alerts';
+import { ManualClock } from '../support/manual-clock';
 import { clearRedisPrefix, openRedis, testRedisConfig } from '../support/redis';
 
 const MINUTE = 60_000;

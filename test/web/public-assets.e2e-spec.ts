@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { publicAssetsDir } from '../../src/web/public-assets';
-import { bootTestApp, type TestApp } from '../support/app';
+import { bootApp, type TestApp } from '../support/app';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { expectNoInternals } from '../support/http';
 
@@ -19,7 +19,7 @@ describe('static assets under /assets/', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('sqlite');
-    testApp = await bootTestApp({ ...database.env, LOG_LEVEL: 'error' });
+    testApp = await bootApp({ ...database.env, LOG_LEVEL: 'error' });
   });
 
   afterAll(async () => {

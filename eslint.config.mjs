@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import { boundariesConfig } from './eslint.boundaries.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-bench/**', 'node_modules/**', 'coverage/**', 'reports/**', 'data/**'] },
@@ -49,4 +50,5 @@ export default tseslint.config(
       globals: globals.browser,
     },
   },
+  boundariesConfig,
 );

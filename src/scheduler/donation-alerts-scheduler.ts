@@ -56,14 +56,14 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
 
   async add(streamerId: string): Promise<void> {
     if (await this.schedule.add(streamerId, this.clock.now())) {
-      this.logger.log(`[DA Scheduler] Added streamer ${streamerId} to scheduler`);
+      this.logger.log(`Added streamer ${streamerId} to scheduler`);
     }
   }
 
   async remove(streamerId: string, reason: string): Promise<void> {
     await this.schedule.remove(streamerId);
     await this.states.remove(streamerId);
-    this.logger.log(`[DA Scheduler] Removed streamer ${streamerId} from scheduler: ${reason}`);
+    this.logger.log(`Removed streamer ${streamerId} from scheduler: ${reason}`);
   }
 
   /** How many polls this instance runs at once: DA_POLL_CONCURRENCY, plus one per 25 streamers, at most ×4. */
@@ -96,10 +96,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     const claimed = await this.claimDue();
     for (const { streamerId, dueAt } of claimed) {
       this.pollOne(streamerId, dueAt).catch((error: Error) =>
-        this.logger.error(
-          `[DA Scheduler] Poll of streamer ${streamerId} failed: ${error.message}`,
-          error.stack,
-        ),
+        this.logger.error(`Poll of streamer ${streamerId} failed: ${error.message}`, error.stack),
       );
     }
     return claimed.length;
@@ -128,7 +125,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
       this.metrics.scheduleLag.observe(Math.max(0, now - dueAt) / 1000);
     }
     if (claimed.length > 0) {
-      this.logger.debug(`[DA Scheduler] Polling ${claimed.length} streamers`);
+      this.logger.debug(`Polling ${claimed.length} streamers`);
     }
     return claimed;
   }
@@ -153,7 +150,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
       this.running.delete(streamerId);
       if (this.continuous) {
         this.startDuePolls().catch((error: Error) =>
-          this.logger.error(`[DA Scheduler] Claiming the next polls failed: ${error.message}`),
+          this.logger.error(`Claiming the next polls failed: ${error.message}`),
         );
       }
     }
@@ -173,7 +170,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
       const decision = afterFailure(state, error, { now: this.clock.now(), dueAt }, this.settings);
       if (decision.result.status === 'failed' && decision.result.kind === 'internal') {
         this.logger.error(
-          `[DA Scheduler] Poll of streamer ${streamerId} failed: ${(error as Error).message}`,
+          `Poll of streamer ${streamerId} failed: ${(error as Error).message}`,
           (error as Error).stack,
         );
       }
@@ -202,7 +199,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     }
     if (result.status === 'failed') {
       this.logger.warn(
-        `[DA Scheduler] Streamer ${streamerId} backoff: ${state?.consecutiveErrors}, next poll in ${result.retryInMs}ms (${result.kind})`,
+        `Streamer ${streamerId} backoff: ${state?.consecutiveErrors}, next poll in ${result.retryInMs}ms (${result.kind})`,
       );
     }
     return result;

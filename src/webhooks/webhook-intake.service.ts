@@ -94,7 +94,7 @@ export class WebhookIntake {
       });
     }
     const donation = await this.validDonation(body, streamerId, registration !== null);
-    this.logger.log('[DA Webhooks] Received webhook: donation');
+    this.logger.log('Received webhook: donation');
     if (
       verification.deliveryId !== null &&
       (await this.registrations.deliverySeen(verification.deliveryId))
@@ -115,9 +115,7 @@ export class WebhookIntake {
       await this.registrations.countDelivery(streamerId, now);
     }
     await this.pushActivity.markActive(streamerId, 'webhook', now + this.pushActiveMs);
-    this.logger.log(
-      `[DA Webhooks] Processed ${stored.length} donations from webhook for streamer ${streamerId}`,
-    );
+    this.logger.log(`Processed ${stored.length} donations from webhook for streamer ${streamerId}`);
     return { duplicate: stored.length === 0, stored: stored.length };
   }
 

@@ -86,7 +86,7 @@ export class WebhookRegistrations {
       this.cipher.encrypt(secret, WEBHOOK_SECRET_CONTEXT),
       this.clock.now(),
     );
-    this.logger.log(`[DA Webhooks] Registered webhook for streamer ${streamerId}: ${webhookUrl}`);
+    this.logger.log(`Registered webhook for streamer ${streamerId}: ${webhookUrl}`);
     return {
       streamerId,
       webhookUrl,
@@ -101,7 +101,7 @@ export class WebhookRegistrations {
     if (!(await this.registrations.remove(streamerId))) {
       throw new NotFoundException(`Streamer ${streamerId} has no webhook registration`);
     }
-    this.logger.log(`[DA Webhooks] Removed webhook for streamer ${streamerId}`);
+    this.logger.log(`Removed webhook for streamer ${streamerId}`);
   }
 
   async status(streamerId: string): Promise<WebhookStatus> {
@@ -135,7 +135,7 @@ export class WebhookRegistrations {
     const prunedDeliveryIds = await this.registrations.pruneDeliveries(now - DELIVERY_IDS_KEPT_MS);
     if (removed.length > 0) {
       this.logger.log(
-        `[DA Webhooks] Removed ${removed.length} inactive webhook(s): ${removed.map((r) => r.streamerId).join(', ')}`,
+        `Removed ${removed.length} inactive webhook(s): ${removed.map((r) => r.streamerId).join(', ')}`,
       );
     }
     return { removed, prunedDeliveryIds };

@@ -78,7 +78,7 @@ describe(DonationAlertsScheduler.name, () => {
       await tick(40 * SECOND);
 
       const steps = logs
-        .messages('DA Scheduler')
+        .lines('DA Scheduler')
         .filter((message) => message.includes(`Streamer ${streamerId} backoff`));
       expect(steps).toEqual([
         expect.stringContaining(`[DA Scheduler] Streamer ${streamerId} backoff: 1, next poll in 10000ms`),

@@ -35,10 +35,11 @@ export class RecordingLogger implements LoggerService {
     this.record('fatal', message, rest);
   }
 
-  messages(context?: string): string[] {
+  /** The lines as the pretty log prints them: `[context] message`. */
+  lines(context?: string): string[] {
     return this.entries
       .filter((entry) => context === undefined || entry.context === context)
-      .map((entry) => entry.message);
+      .map((entry) => (entry.context ? `[${entry.context}] ${entry.message}` : entry.message));
   }
 
   private record(level: LogEntry['level'], message: unknown, rest: unknown[]): void {

@@ -96,7 +96,7 @@ describe(WebhookController.name, () => {
         { external_id: String(donation.id), channel: 'webhook' },
       ]);
       expect(received.map((d) => d.externalId)).toEqual([String(donation.id)]);
-      expect(logs.messages()).toEqual(
+      expect(logs.lines()).toEqual(
         expect.arrayContaining([
           `[DA Webhooks] Registered webhook for streamer ${streamerId}: https://relay.example.com/hook`,
           '[DA Webhooks] Received webhook: donation',

@@ -25,8 +25,18 @@ export function buildLoggerParams(app: AppConfig): Params {
   return {
     pinoHttp: {
       level: app.logLevel,
+      // Pretty lines read `[context] message`, as Nest's own logger prints them; JSON keeps `context` a field.
       transport:
-        app.logFormat === 'pretty' ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+        app.logFormat === 'pretty'
+          ? {
+              target: 'pino-pretty',
+              options: {
+                singleLine: true,
+                messageFormat: '{if context}[{context}] {end}{msg}',
+                ignore: 'pid,hostname,context',
+              },
+            }
+          : undefined,
       redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
       genReqId: (req: IncomingMessage) => requestIdOf(req),
       serializers: {

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, NotFoundException, Param, Post } from '@nestjs/common';
 import { ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AdminOnly } from '../common';
-import { StreamersRepository } from '../streamers';
+import { requireKnownStreamer, StreamersRepository } from '../streamers';
 import { DonationAlertsScheduler, type PollResult } from './donation-alerts-scheduler';
 import { SchedulerStatsService, type SchedulerStats } from './scheduler-stats.service';
 
@@ -44,9 +44,7 @@ export class SchedulerController {
   }
 
   private async requireScheduled(streamerId: string): Promise<void> {
-    if (!(await this.streamers.findById(streamerId))) {
-      throw new NotFoundException(`Unknown streamer ${streamerId}`);
-    }
+    await requireKnownStreamer(this.streamers, streamerId);
     if (!(await this.scheduler.isScheduled(streamerId))) {
       throw new NotFoundException(`Streamer ${streamerId} has no working DonationAlerts connection to poll`);
     }

@@ -1,10 +1,4 @@
-import {
-  BadRequestException,
-  Injectable,
-  Logger,
-  NotFoundException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { BadRequestException, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { InjectConfig, type WebhooksConfig } from '../../config';
@@ -15,7 +9,7 @@ import type { IncomingDonation } from '../donations';
 import { DonationIngestor } from '../donations';
 import { PushActivity } from '../donations';
 import { TokenCipher } from '../security';
-import { StreamersRepository } from '../streamers';
+import { requireKnownStreamer, StreamersRepository } from '../streamers';
 import { WebhookDeliveryDto } from './dto/webhook-delivery.dto';
 import { WebhookRegistrationsRepository } from './webhook-registrations.repository';
 import { WebhookSecrets } from './webhook-secrets';
@@ -26,9 +20,6 @@ export interface DeliveryResult {
   duplicate: boolean;
   stored?: number;
 }
-
-/** Streamer ids are UUIDs; anything else cannot name a streamer and is not worth a query. */
-const STREAMER_ID = /^[0-9A-Za-z-]{1,36}$/;
 
 function invalidBody(errors: FieldErrors): BadRequestException {
   return new BadRequestException({
@@ -75,9 +66,7 @@ export class WebhookIntake {
 
   async receive(rawBody: Buffer, headers: SignatureHeaders): Promise<DeliveryResult> {
     const { body, streamerId } = this.parse(rawBody);
-    if (!STREAMER_ID.test(streamerId) || !(await this.streamers.findById(streamerId))) {
-      throw new NotFoundException(`Unknown streamer ${streamerId.slice(0, 64)}`);
-    }
+    await requireKnownStreamer(this.streamers, streamerId);
     const registration = await this.registrations.find(streamerId);
     const secret = registration
       ? this.cipher.decrypt(registration.sealedSecret, WEBHOOK_SECRET_CONTEXT)

@@ -3,7 +3,7 @@ import { InjectConfig, type AppConfig, type WebhooksConfig } from '../../config'
 import { Clock } from '../../libs/clock';
 import { PushActivity } from '../donations';
 import { TokenCipher } from '../security';
-import { StreamersRepository } from '../streamers';
+import { requireKnownStreamer, StreamersRepository } from '../streamers';
 import { WEBHOOK_PATH, WEBHOOK_SECRET_CONTEXT } from './webhooks.constants';
 import { WebhookRegistrationsRepository, type WebhookRegistration } from './webhook-registrations.repository';
 import { generateWebhookSecret } from './webhook-secrets';
@@ -78,7 +78,7 @@ export class WebhookRegistrations {
 
   /** Creates the registration or rotates its secret: the previous secret stops working at once. */
   async register(streamerId: string, webhookUrl: string): Promise<RegisteredWebhook> {
-    await this.requireStreamer(streamerId);
+    await requireKnownStreamer(this.streamers, streamerId);
     const secret = generateWebhookSecret();
     const { registration, created } = await this.registrations.save(
       streamerId,
@@ -139,11 +139,5 @@ export class WebhookRegistrations {
       );
     }
     return { removed, prunedDeliveryIds };
-  }
-
-  private async requireStreamer(streamerId: string): Promise<void> {
-    if (!(await this.streamers.findById(streamerId))) {
-      throw new NotFoundException(`Unknown streamer ${streamerId}`);
-    }
   }
 }

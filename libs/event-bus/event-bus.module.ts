@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { Clock } from '../clock';
 import { redisOrMemory } from '../redis';
 import { EventBus } from './event-bus';
 import { LocalEventBus } from './local-event-bus';
@@ -19,9 +20,10 @@ export class EventBusModule {
       module: EventBusModule,
       imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: false })],
       providers: [
-        redisOrMemory<EventBus>(EventBus, {
-          redis: (redis) => new RedisEventBus(redis, instanceId),
-          memory: () => new LocalEventBus(instanceId),
+        redisOrMemory<EventBus, [Clock]>(EventBus, {
+          redis: (redis, clock) => new RedisEventBus(redis, instanceId, clock),
+          memory: (clock) => new LocalEventBus(instanceId, clock),
+          inject: [Clock],
         }),
       ],
       exports: [EventBus],

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import type { Clock } from '../clock';
 import { EventBus, type BusHandler, type BusMessage, type Unsubscribe } from './event-bus';
 import { HandlerRegistry } from './handler-registry';
 
@@ -7,7 +8,10 @@ export class LocalEventBus extends EventBus {
   readonly transport = 'in-process' as const;
   private readonly registry = new HandlerRegistry(new Logger(LocalEventBus.name));
 
-  constructor(private readonly instanceId: string) {
+  constructor(
+    private readonly instanceId: string,
+    private readonly clock: Clock,
+  ) {
     super();
   }
 
@@ -19,7 +23,7 @@ export class LocalEventBus extends EventBus {
         topic,
         payload: structuredClone(payload),
         origin: this.instanceId,
-        publishedAt: Date.now(),
+        publishedAt: this.clock.now(),
       };
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));

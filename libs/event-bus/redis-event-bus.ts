@@ -1,5 +1,6 @@
 import { Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import type { Clock } from '../clock';
 import type { RedisConnection } from '../redis';
 import { EventBus, type BusHandler, type BusMessage, type Unsubscribe } from './event-bus';
 import { HandlerRegistry } from './handler-registry';
@@ -16,6 +17,7 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   constructor(
     private readonly redis: RedisConnection,
     private readonly instanceId: string,
+    private readonly clock: Clock,
   ) {
     super();
     this.subscriber = redis.duplicate();
@@ -24,7 +26,7 @@ export class RedisEventBus extends EventBus implements OnApplicationShutdown {
   }
 
   async publish<T>(topic: string, payload: T): Promise<void> {
-    const message: BusMessage<T> = { topic, payload, origin: this.instanceId, publishedAt: Date.now() };
+    const message: BusMessage<T> = { topic, payload, origin: this.instanceId, publishedAt: this.clock.now() };
     await this.redis.client!.publish(this.channelPrefix + topic, JSON.stringify(message));
   }
 

@@ -5,9 +5,10 @@ import { LockProvider } from './lock-provider';
 
 /**
  * Issues the next fencing token only while the caller still holds the lock, so tokens follow the order in
- * which the lock changed hands. The counter never drops below Redis' clock in milliseconds: Redis here keeps
- * nothing on disk, and a restart must not hand out tokens lower than the ones the database has already seen.
- * Microseconds (about 1.8e15 today, well inside 2^53) keep the floor ahead of any realistic hand-over rate.
+ * which the lock changed hands. The counter never drops below Redis' clock in microseconds (TIME: seconds ×
+ * 10^6 + microseconds): Redis here keeps nothing on disk, and a restart must not hand out tokens lower than the
+ * ones the database has already seen. Microseconds (about 1.8e15 today, well inside 2^53) keep the floor ahead
+ * of any realistic hand-over rate.
  */
 const NEXT_FENCING_TOKEN = new RedisScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then

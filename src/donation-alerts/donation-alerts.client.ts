@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type DonationAlertsConfig } from '../../config';
+import { Clock } from '../../libs/clock';
 import { requestJson } from '../common';
 import { MalformedResponseError, type DonationAlertsDonation } from './donation-alerts.mapper';
 
@@ -27,7 +28,10 @@ export class DonationAlertsClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number;
 
-  constructor(@InjectConfig('donationAlerts') settings: DonationAlertsConfig) {
+  constructor(
+    @InjectConfig('donationAlerts') settings: DonationAlertsConfig,
+    private readonly clock: Clock,
+  ) {
     this.baseUrl = settings.baseUrl;
     this.timeoutMs = settings.requestTimeoutMs;
   }
@@ -36,7 +40,11 @@ export class DonationAlertsClient {
   async donations(accessToken: string, page: number): Promise<DonationsPage> {
     const body = await requestJson<{ data?: unknown; meta?: { current_page?: number; last_page?: number } }>(
       `${this.baseUrl}/api/v1/alerts/donations?page=${page}`,
-      { headers: { authorization: `Bearer ${accessToken}` }, timeoutMs: this.timeoutMs },
+      {
+        headers: { authorization: `Bearer ${accessToken}` },
+        timeoutMs: this.timeoutMs,
+        now: () => this.clock.now(),
+      },
     );
     if (!body || !Array.isArray(body.data)) {
       throw new MalformedResponseError('no data array');

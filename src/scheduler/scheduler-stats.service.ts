@@ -28,7 +28,10 @@ export interface SchedulerStats {
   budget: { used: number; limit: number; windowMs: number };
 }
 
-/** The seed's stats shape plus error totals, response time and the application budget. */
+/**
+ * Per streamer: interval, backoff, errors, webhook and push state (the fields the admin tools read), plus error
+ * totals, response time and the application budget.
+ */
 @Injectable()
 export class SchedulerStatsService {
   constructor(

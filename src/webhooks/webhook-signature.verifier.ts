@@ -26,7 +26,7 @@ function constantTimeEqual(a: Buffer, b: Buffer): boolean {
 
 /**
  * Checks a delivery's signature on its raw bytes. Standard Webhooks (webhook-id/-timestamp/-signature) when any
- * of its headers is present, else the seed's `x-da-signature`. The package computes the expected Standard
+ * of its headers is present, else the plain `x-da-signature: sha256=<hex HMAC of the body>`. The package computes the expected Standard
  * Webhooks signature; the timestamp window is checked here against the injected time, because the package's own
  * verify() reads Date.now.
  */

@@ -60,7 +60,7 @@ export class WebhookController {
     description:
       'Signed with the streamer’s registration secret, or the global DA_WEBHOOK_SECRET when it has none. ' +
       'Standard Webhooks: `webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, timestamp within ' +
-      'WEBHOOK_TOLERANCE_S. Seed scheme: `x-da-signature: sha256=<hex HMAC-SHA256 of the raw body>`.',
+      'WEBHOOK_TOLERANCE_S. Plain scheme: `x-da-signature: sha256=<hex HMAC-SHA256 of the raw body>`.',
   })
   @ApiBody({ type: WebhookDeliveryDto })
   @ApiHeader({ name: 'webhook-id', required: false })

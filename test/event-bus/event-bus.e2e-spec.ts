@@ -1,3 +1,4 @@
+import { SystemClock } from '../../libs/clock';
 import { Logger } from '@nestjs/common';
 import { LocalEventBus, RedisEventBus, type BusHandler, type BusMessage } from '../../libs/event-bus';
 import type { RedisConnection } from '../../libs/redis';
@@ -67,7 +68,7 @@ describe(RedisEventBus.name, () => {
   async function openBus(instanceId: string, config = sharedConfig): Promise<RedisEventBus> {
     const connection = await openRedis(config);
     connections.push(connection);
-    return new RedisEventBus(connection, instanceId);
+    return new RedisEventBus(connection, instanceId, new SystemClock());
   }
 
   beforeAll(async () => {
@@ -265,7 +266,7 @@ describe(LocalEventBus.name, () => {
   let bus: LocalEventBus;
 
   beforeEach(() => {
-    bus = new LocalEventBus('single-instance');
+    bus = new LocalEventBus('single-instance', new SystemClock());
   });
 
   it('delivers a published message to each local subscriber once, with payload and origin', async () => {

@@ -50,7 +50,7 @@ export function standardHeaders(
   };
 }
 
-/** The seed's scheme: hex HMAC-SHA256 of the raw body, keyed with the secret string. */
+/** The plain scheme (`x-da-signature`): hex HMAC-SHA256 of the raw body, keyed with the secret string. */
 export function daSignatureHeaders(secret: string, body: string): Record<string, string> {
   return {
     'content-type': 'application/json',

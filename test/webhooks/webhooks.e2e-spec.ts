@@ -77,7 +77,7 @@ describe(WebhookController.name, () => {
       return { ...streamer, secret: registration.secret, registration };
     }
 
-    it('stores a Standard Webhooks delivery once, announces it, logs like the seed and marks push active', async () => {
+    it('stores a Standard Webhooks delivery once, announces it, logs the documented lines and marks push active', async () => {
       const { streamerId, secret, registration } = await registeredStreamer();
       expect(registration).toMatchObject({
         rotated: false,

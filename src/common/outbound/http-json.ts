@@ -37,9 +37,11 @@ export interface JsonRequest {
   /** Sent as application/x-www-form-urlencoded. */
   form?: Record<string, string>;
   timeoutMs?: number;
+  /** The clock an HTTP-date `Retry-After` is measured against. */
+  now?: () => number;
 }
 
-function retryAfterMs(header: string | null): number | null {
+function retryAfterMs(header: string | null, now: () => number): number | null {
   if (!header) {
     return null;
   }
@@ -48,12 +50,18 @@ function retryAfterMs(header: string | null): number | null {
     return Math.max(0, seconds * 1000);
   }
   const date = Date.parse(header);
-  return Number.isNaN(date) ? null : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? null : Math.max(0, date - now());
 }
 
 /** One JSON request with a timeout; non-2xx answers, timeouts and network failures become OutboundHttpError. */
 export async function requestJson<T>(url: string, request: JsonRequest = {}): Promise<T> {
-  const { method = request.form ? 'POST' : 'GET', headers = {}, form, timeoutMs = 10_000 } = request;
+  const {
+    method = request.form ? 'POST' : 'GET',
+    headers = {},
+    form,
+    timeoutMs = 10_000,
+    now = Date.now,
+  } = request;
   let response: Response;
   try {
     response = await fetch(url, {
@@ -91,7 +99,7 @@ export async function requestJson<T>(url: string, request: JsonRequest = {}): Pr
       `${method} ${new URL(url).host}${new URL(url).pathname} answered ${response.status}`,
       response.status,
       body,
-      retryAfterMs(response.headers.get('retry-after')),
+      retryAfterMs(response.headers.get('retry-after'), now),
     );
   }
   return body as T;

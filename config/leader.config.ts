@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Min } from 'class-validator';
+import type { LeaderOptions } from '../libs/locks';
 import { defineNamespace } from './config-namespace';
 import { toInteger } from './env-parsing';
 
@@ -8,10 +9,8 @@ export class LeaderEnv {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(100) LEADER_LEASE_MS?: number;
 }
 
-export interface LeaderConfig {
-  heartbeatMs: number;
-  leaseMs: number;
-}
+/** Exactly what the leader election takes. */
+export type LeaderConfig = LeaderOptions;
 
 export const leaderNamespace = defineNamespace({
   key: 'leader',

@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsInt, IsOptional, Matches, Min } from 'class-validator';
+import type { RedisConnectionOptions } from '../libs/redis';
 import { defineNamespace } from './config-namespace';
 import { emptyToUndefined, toBoolean, toInteger } from './env-parsing';
 
@@ -18,15 +19,8 @@ export class RedisEnv {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(100) REDIS_COMMAND_TIMEOUT_MS?: number;
 }
 
-export interface RedisConfig {
-  url?: string;
-  required: boolean;
-  tls: boolean;
-  keyPrefix: string;
-  connectTimeoutMs: number;
-  /** A command without an answer for this long fails, so a hung connection cannot stall a lock renewal. */
-  commandTimeoutMs: number;
-}
+/** Exactly what the Redis connection takes. */
+export type RedisConfig = RedisConnectionOptions;
 
 export const redisNamespace = defineNamespace({
   key: 'redis',

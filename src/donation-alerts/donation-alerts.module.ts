@@ -1,10 +1,25 @@
 import { Module } from '@nestjs/common';
+import { redisOrMemory } from '../../libs/redis';
 import { DonationAlertsOAuthClient } from './donation-alerts-oauth.client';
 import { DonationAlertsClient } from './donation-alerts.client';
+import { DonationAlertsBudget } from './request-budget';
+import {
+  MemorySlidingWindowLimiter,
+  RedisSlidingWindowLimiter,
+  SlidingWindowLimiter,
+} from './sliding-window.limiter';
 
-/** DonationAlerts' OAuth and REST API. */
+/** DonationAlerts' OAuth and REST API, and the request budgets every caller of it shares. */
 @Module({
-  providers: [DonationAlertsOAuthClient, DonationAlertsClient],
-  exports: [DonationAlertsOAuthClient, DonationAlertsClient],
+  providers: [
+    DonationAlertsOAuthClient,
+    DonationAlertsClient,
+    redisOrMemory<SlidingWindowLimiter>(SlidingWindowLimiter, {
+      redis: (redis) => new RedisSlidingWindowLimiter(redis),
+      memory: () => new MemorySlidingWindowLimiter(),
+    }),
+    DonationAlertsBudget,
+  ],
+  exports: [DonationAlertsOAuthClient, DonationAlertsClient, DonationAlertsBudget],
 })
 export class DonationAlertsModule {}

@@ -4,7 +4,7 @@ import { Clock } from '../../libs/clock';
 import { LockKeys, LockProvider } from '../../libs/locks';
 import { PushActivity } from '../donations';
 import { DonationPoller, type PollOutcome } from './donation-poller';
-import { PollBudget } from './poll-budget';
+import { DonationAlertsBudget } from '../donation-alerts';
 import {
   afterFailure,
   afterSuccess,
@@ -42,7 +42,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     private readonly schedule: PollSchedule,
     private readonly states: PollStateStore,
     private readonly poller: DonationPoller,
-    private readonly budget: PollBudget,
+    private readonly budget: DonationAlertsBudget,
     private readonly locks: LockProvider,
     private readonly clock: Clock,
     private readonly metrics: SchedulerMetrics,
@@ -229,7 +229,7 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     return { entries: entries.map((entry, i) => ({ ...entry, state: states[i] })), now: this.clock.now() };
   }
 
-  appBudget(): ReturnType<PollBudget['appUsage']> {
+  appBudget(): ReturnType<DonationAlertsBudget['appUsage']> {
     return this.budget.appUsage();
   }
 }

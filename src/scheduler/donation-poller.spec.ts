@@ -10,7 +10,7 @@ import type { DonationIngestor, IngestRequest } from '../donations/donation-inge
 import type { DonationCursorEntity } from '../donations/entities/donation-cursor.entity';
 import type { OAuthTokenService } from '../oauth/oauth-token.service';
 import { DonationPoller } from './donation-poller';
-import { BudgetExhaustedError, type PollBudget } from './poll-budget';
+import { BudgetExhaustedError, type DonationAlertsBudget } from '../donation-alerts/request-budget';
 
 const STREAMER = 'streamer-1';
 const TOKEN = 7;
@@ -120,7 +120,7 @@ describe(DonationPoller.name, () => {
       tokens as unknown as OAuthTokenService,
       cursors as unknown as DonationCursorsRepository,
       ingestor as unknown as DonationIngestor,
-      budget as unknown as PollBudget,
+      budget as unknown as DonationAlertsBudget,
       clock,
       config,
     );

@@ -11,7 +11,7 @@ import { DonationAlertsOAuthClient } from '../donation-alerts';
 import { DonationCursorsRepository } from '../donations';
 import { DonationIngestor } from '../donations';
 import { OAuthTokenService } from '../oauth';
-import { BudgetExhaustedError, PollBudget } from './poll-budget';
+import { BudgetExhaustedError, DonationAlertsBudget } from '../donation-alerts';
 
 export interface PollOutcome {
   /** Donations stored by this poll. */
@@ -38,7 +38,7 @@ export class DonationPoller {
     private readonly tokens: OAuthTokenService,
     private readonly cursors: DonationCursorsRepository,
     private readonly ingestor: DonationIngestor,
-    private readonly budget: PollBudget,
+    private readonly budget: DonationAlertsBudget,
     private readonly clock: Clock,
     @InjectConfig('scheduler') settings: SchedulerConfig,
   ) {
@@ -172,7 +172,7 @@ class PollRequests {
   private lastResponseMs: number | null = null;
 
   constructor(
-    private readonly budget: PollBudget,
+    private readonly budget: DonationAlertsBudget,
     readonly streamerId: string,
   ) {}
 

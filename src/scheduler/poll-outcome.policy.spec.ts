@@ -1,7 +1,7 @@
 import { OutboundHttpError } from '../common/outbound/http-json';
 import { StaleLeaseError } from '../donations/donation-ingestor';
 import { NotConnectedError, ReauthRequiredError } from '../oauth/oauth-errors';
-import { BudgetExhaustedError } from './poll-budget';
+import { BudgetExhaustedError } from '../donation-alerts/request-budget';
 import { afterFailure, afterSuccess, whenLockBusy, type PolicySettings } from './poll-outcome.policy';
 import { EMPTY_POLL_STATE, type PollState } from './poll-state.store';
 

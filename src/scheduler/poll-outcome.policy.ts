@@ -4,7 +4,7 @@ import { StaleLeaseError } from '../donations';
 import { NotConnectedError, ReauthRequiredError } from '../oauth';
 import { backoffDelay } from './backoff';
 import type { PollOutcome } from './donation-poller';
-import { BudgetExhaustedError } from './poll-budget';
+import { BudgetExhaustedError } from '../donation-alerts';
 import type { PollErrorKind, PollState } from './poll-state.store';
 
 export type PollResult =

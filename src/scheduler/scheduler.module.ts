@@ -6,18 +6,12 @@ import { OAuthModule } from '../oauth';
 import { StreamersModule } from '../streamers';
 import { DonationAlertsScheduler } from './donation-alerts-scheduler';
 import { DonationPoller } from './donation-poller';
-import { PollBudget } from './poll-budget';
 import { MemoryPollSchedule, PollSchedule, RedisPollSchedule } from './poll-schedule';
 import { MemoryPollStateStore, PollStateStore, RedisPollStateStore } from './poll-state.store';
 import { SchedulerMembership } from './scheduler-membership';
 import { SchedulerStatsService } from './scheduler-stats.service';
 import { SchedulerController } from './scheduler.controller';
 import { SchedulerMetrics } from './scheduler.metrics';
-import {
-  MemorySlidingWindowLimiter,
-  RedisSlidingWindowLimiter,
-  SlidingWindowLimiter,
-} from './sliding-window.limiter';
 
 @Module({
   imports: [DonationAlertsModule, DonationsModule, OAuthModule, StreamersModule],
@@ -31,11 +25,6 @@ import {
       redis: (redis) => new RedisPollStateStore(redis),
       memory: () => new MemoryPollStateStore(),
     }),
-    redisOrMemory<SlidingWindowLimiter>(SlidingWindowLimiter, {
-      redis: (redis) => new RedisSlidingWindowLimiter(redis),
-      memory: () => new MemorySlidingWindowLimiter(),
-    }),
-    PollBudget,
     DonationPoller,
     DonationAlertsScheduler,
     SchedulerStatsService,

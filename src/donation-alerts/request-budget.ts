@@ -20,12 +20,12 @@ export class BudgetExhaustedError extends Error {
 }
 
 /**
- * Every DonationAlerts request the scheduler makes is taken from two budgets shared by all instances: the
- * streamer's (MAX_REQUESTS_PER_WINDOW per RATE_LIMIT_WINDOW) and the application's (DA_APP_RATE_LIMIT), so the
- * scheduler never causes a 429 by itself.
+ * Every DonationAlerts request the service makes (polls, and the realtime sockets' token calls) is taken from two
+ * budgets shared by all instances: the streamer's (MAX_REQUESTS_PER_WINDOW per RATE_LIMIT_WINDOW) and the
+ * application's (DA_APP_RATE_LIMIT), so the service never causes a 429 by itself.
  */
 @Injectable()
-export class PollBudget {
+export class DonationAlertsBudget {
   constructor(
     private readonly limiter: SlidingWindowLimiter,
     private readonly clock: Clock,

@@ -2,7 +2,7 @@ import {
   MemorySlidingWindowLimiter,
   RedisSlidingWindowLimiter,
   type SlidingWindowLimiter,
-} from '../../src/scheduler/sliding-window.limiter';
+} from '../../src/donation-alerts/sliding-window.limiter';
 import { openRedisInstances } from '../support/redis';
 
 interface LimiterBackend {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { donationChannel, FakeCentrifugo, type FakeCentrifugoOptions } from './fake-centrifugo';
 import {
   credentialsOf,
   jsonReply,
@@ -59,6 +60,21 @@ export interface DonationAlertsCalls {
   refreshToken: number;
   userOauth: number;
   donations: number;
+  centrifugeSubscribe: number;
+}
+
+export interface AddDonationOptions {
+  /**
+   * Also publish the donations to the user's subscribed Centrifugo sockets (default true); false plays a
+   * donation made while the socket was down, found only by polling.
+   */
+  push?: boolean;
+}
+
+/** One entry of `POST /api/v1/centrifuge/subscribe`'s answer. */
+export interface CentrifugeChannelToken {
+  channel: string;
+  token: string;
 }
 
 export type DonationAlertsCurrency = 'RUB' | 'USD' | 'EUR' | 'BYN' | 'KZT' | 'UAH' | 'BRL' | 'TRY';
@@ -133,6 +149,7 @@ interface PendingFailure {
 const TOKEN_PATH = '/oauth/token';
 const USER_PATH = '/api/v1/user/oauth';
 const DONATIONS_PATH = '/api/v1/alerts/donations';
+const CENTRIFUGE_SUBSCRIBE_PATH = '/api/v1/centrifuge/subscribe';
 export const DONATIONS_PER_PAGE = 30;
 /** What a proxy in front of an unwell backend answers, labelled JSON all the same. */
 const GARBAGE = '<html><body><h1>502 Bad Gateway</h1></body></html>';
@@ -166,6 +183,9 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlerts
   private readonly pendingFailures: PendingFailure[] = [];
   /** Per API path and user: the `clock` time of every request carrying one of the user's tokens. */
   private readonly callTimes = new Map<string, Map<number, number[]>>();
+  /** `socket_connection_token`s rotated out by `rotateConnectionToken()` → their user. */
+  private readonly expiredSocketTokens = new Map<string, number>();
+  private realtime?: FakeCentrifugo;
 
   private constructor(options: FakeDonationAlertsOptions) {
     super({
@@ -187,12 +207,64 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlerts
     this.api('GET', DONATIONS_PATH, 'oauth-donation-index', (_caller, user, request) =>
       this.donationsPage(user.id, request),
     );
+    this.api('POST', CENTRIFUGE_SUBSCRIBE_PATH, 'oauth-donation-subscribe', (_caller, user, request) =>
+      this.centrifugeSubscribe(user.id, request),
+    );
   }
 
   static async start(options: FakeDonationAlertsOptions = {}): Promise<FakeDonationAlerts> {
     const fake = new FakeDonationAlerts(options);
     await fake.http.listen();
     return fake;
+  }
+
+  /**
+   * Starts the realtime server (DonationAlerts' Centrifugo) sharing this fake's users and tokens: it accepts
+   * their `socket_connection_token`s and the subscribe tokens `POST /api/v1/centrifuge/subscribe` issues, and
+   * gets their donations pushed. Closed with this fake.
+   */
+  async startCentrifugo(options: FakeCentrifugoOptions = {}): Promise<FakeCentrifugo> {
+    if (this.realtime) {
+      throw new Error('FakeDonationAlerts already started its Centrifugo');
+    }
+    this.realtime = await FakeCentrifugo.start(
+      {
+        connectionTokenOwner: (token) => this.connectionTokenOwner(token),
+        rotateConnectionToken: (userId) => this.rotateConnectionToken(userId),
+      },
+      options,
+    );
+    return this.realtime;
+  }
+
+  /** The server `startCentrifugo()` started. */
+  get centrifugo(): FakeCentrifugo {
+    if (!this.realtime) {
+      throw new Error('FakeDonationAlerts has no Centrifugo: call startCentrifugo() first');
+    }
+    return this.realtime;
+  }
+
+  override async close(): Promise<void> {
+    await Promise.all([super.close(), this.realtime?.close()]);
+  }
+
+  /** The user a `socket_connection_token` was issued to; `current` is false once it was rotated out. */
+  connectionTokenOwner(token: string): { userId: number; current: boolean } | undefined {
+    const current = [...this.users.values()].find((user) => user.socket_connection_token === token);
+    if (current) {
+      return { userId: current.id, current: true };
+    }
+    const userId = this.expiredSocketTokens.get(token);
+    return userId === undefined ? undefined : { userId, current: false };
+  }
+
+  /** Gives the user a new `socket_connection_token`; the old one counts as expired. Returns the new one. */
+  rotateConnectionToken(userId: number): string {
+    const user = this.requireUser(userId);
+    this.expiredSocketTokens.set(user.socket_connection_token, userId);
+    user.socket_connection_token = randomBytes(48).toString('base64url');
+    return user.socket_connection_token;
   }
 
   /** Request counts per endpoint (token calls split by grant type), including injected faults. */
@@ -203,6 +275,7 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlerts
       refreshToken: this.http.count('POST', TOKEN_PATH, { grant_type: 'refresh_token' }),
       userOauth: this.http.count('GET', USER_PATH),
       donations: this.http.count('GET', DONATIONS_PATH),
+      centrifugeSubscribe: this.http.count('POST', CENTRIFUGE_SUBSCRIBE_PATH),
     };
   }
 
@@ -226,6 +299,11 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlerts
     return [...(this.callTimes.get(DONATIONS_PATH)?.get(userId) ?? [])];
   }
 
+  /** `POST /api/v1/centrifuge/subscribe` requests carrying one of the user's tokens, whatever their answer. */
+  centrifugeSubscribeCallsOf(userId: number): number {
+    return this.callTimes.get(CENTRIFUGE_SUBSCRIBE_PATH)?.get(userId)?.length ?? 0;
+  }
+
   addUser(input: DonationAlertsUserInput): DonationAlertsUser {
     const user: DonationAlertsUser = {
       id: input.id,
@@ -241,9 +319,14 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlerts
 
   /**
    * Stores donations to the user in the order given, oldest first. Omitted fields get defaults: the next id,
-   * `created_at` from `now`, 100 RUB from `Donor <id>`, not shown yet.
+   * `created_at` from `now`, 100 RUB from `Donor <id>`, not shown yet. Unless `options.push` is false, they
+   * are also published (in that order) to the user's subscribed Centrifugo sockets.
    */
-  addDonations(userId: number, donations: Array<Partial<FakeDonation>>): FakeDonation[] {
+  addDonations(
+    userId: number,
+    donations: Array<Partial<FakeDonation>>,
+    options: AddDonationOptions = {},
+  ): FakeDonation[] {
     this.requireUser(userId);
     const added = donations.map((partial) => this.newDonation(partial));
     const stored = [...(this.donations.get(userId) ?? []), ...added];
@@ -251,11 +334,32 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlerts
       userId,
       stored.sort((newer, older) => older.id - newer.id),
     );
+    if (options.push !== false) {
+      this.realtime?.publish(
+        userId,
+        added.map((donation) => ({ ...donation })),
+      );
+    }
     return added.map((donation) => ({ ...donation }));
   }
 
-  addDonation(userId: number, partial: Partial<FakeDonation> = {}): FakeDonation {
-    return this.addDonations(userId, [partial])[0];
+  addDonation(
+    userId: number,
+    partial: Partial<FakeDonation> = {},
+    options: AddDonationOptions = {},
+  ): FakeDonation {
+    return this.addDonations(userId, [partial], options)[0];
+  }
+
+  /**
+   * Publishes a donation (defaults as `addDonations()`, a fresh id) to the user's subscribed sockets without
+   * adding it to the REST list: one only the push saw.
+   */
+  push(userId: number, partial: Partial<FakeDonation> = {}): FakeDonation {
+    this.requireUser(userId);
+    const donation = this.newDonation(partial);
+    this.realtime?.publish(userId, [{ ...donation }]);
+    return { ...donation };
   }
 
   /** The user's donations, newest first. */
@@ -339,6 +443,46 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlerts
       200,
       paginate(this.donations.get(userId) ?? [], page, `${this.baseUrl}${DONATIONS_PATH}`),
     );
+  }
+
+  /**
+   * DonationAlerts documents only the success. The fake's refusals: a body that is not
+   * `{"channels":[string…],"client":string}` → 422 as Laravel validation answers; a `client` that is not an
+   * open, connected socket of the caller → 400; a channel other than the caller's `$alerts:donation_<id>` →
+   * 403, as Laravel's authorization does. A refused request issues no tokens at all.
+   */
+  private centrifugeSubscribe(userId: number, request: FakeRequest): FakeReply {
+    const body = parseJsonObject(request.body);
+    const channels = body?.channels;
+    const client = body?.client;
+    const errors: Record<string, string[]> = {};
+    if (
+      !Array.isArray(channels) ||
+      channels.length === 0 ||
+      !channels.every((channel) => typeof channel === 'string')
+    ) {
+      errors.channels = ['The channels field is required.'];
+    }
+    if (typeof client !== 'string' || client === '') {
+      errors.client = ['The client field is required.'];
+    }
+    if (Object.keys(errors).length > 0) {
+      return jsonReply(422, { message: 'The given data was invalid.', errors });
+    }
+    if (this.realtime?.ownerOfClient(client as string) !== userId) {
+      return jsonReply(400, { message: 'Invalid client.' });
+    }
+    const wanted = channels as string[];
+    if (wanted.some((channel) => channel !== donationChannel(userId))) {
+      return jsonReply(403, { message: 'This action is unauthorized.' });
+    }
+    const realtime = this.centrifugo;
+    return jsonReply(200, {
+      channels: wanted.map((channel): CentrifugeChannelToken => ({
+        channel,
+        token: realtime.issueSubscriptionToken(client as string, channel),
+      })),
+    });
   }
 
   private takeFailure(userId: number): PendingFailure | undefined {
@@ -442,6 +586,17 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlerts
           ),
         );
     }
+  }
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 

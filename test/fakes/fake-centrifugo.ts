@@ -185,9 +185,9 @@ export class FakeCentrifugo {
     return `ws://127.0.0.1:${this.port}${CENTRIFUGO_PATH}`;
   }
 
-  /** Open WebSockets, connected or not yet. */
+  /** Open WebSockets (not closing), connected or not yet. */
   connectionCount(): number {
-    return this.connections.size;
+    return [...this.connections].filter((connection) => connection.socket.readyState === OPEN).length;
   }
 
   /** Client ids of the user's connected sockets open now. */
@@ -235,6 +235,11 @@ export class FakeCentrifugo {
   /** Resolves with the client id of the user's next successful subscribe. */
   nextSubscription(userId: number): Promise<string> {
     return this.next(`subscribe:${userId}`);
+  }
+
+  /** Resolves with the next command the user's connections receive (after it was handled). */
+  nextCommand(userId: number): Promise<ReceivedCommand> {
+    return this.next(`command:${userId}`);
   }
 
   /** Resolves when one of the user's connected sockets next closes, whichever side closed it. */
@@ -399,10 +404,19 @@ export class FakeCentrifugo {
       if (outcome !== undefined) {
         this.send(connection, replies);
         this.end(connection, outcome);
+        this.announce(connection, command);
         return;
       }
+      this.announce(connection, command);
     }
     this.send(connection, replies);
+  }
+
+  private announce(connection: Connection, command: CentrifugoCommand | undefined): void {
+    if (command !== undefined && connection.logUser !== undefined) {
+      const received: ReceivedCommand = { client: connection.client, command };
+      this.events.emit(`command:${connection.logUser}`, received);
+    }
   }
 
   /** Handles one command, pushing its reply (if any); returns the disconnect that ends the socket, if any. */

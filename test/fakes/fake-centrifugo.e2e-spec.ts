@@ -300,6 +300,18 @@ describe(FakeCentrifugo.name, () => {
       expect(client).not.toBe(otherClient);
     });
 
+    it('closes with 3002 "invalid token" for a subscribe token it never issued', async () => {
+      const [socket] = await connected(await accessToken());
+
+      socket.send({ params: { channel: '$alerts:donation_501', token: 'a.b.c' }, method: 1, id: 2 });
+
+      expect(await socket.whenClosed()).toEqual({
+        code: 3002,
+        reason: '{"reason":"invalid token","reconnect":false}',
+      });
+      expect(socket.frames).toHaveLength(1);
+    });
+
     it('refuses at the endpoint: another user channel 403, another user client or a closed one 400, no scope 403, a bad body 422', async () => {
       const token = await accessToken(501);
       const [mine, client] = await connected(token);

@@ -39,6 +39,7 @@ export type CentrifugoDisconnectName = keyof typeof CENTRIFUGO_DISCONNECTS;
 
 /** The error replies of centrifuge Go v0.14 `errors.go` this fake gives. */
 export const CENTRIFUGO_ERRORS = {
+  /** Not given: Centrifugo v2 refuses a connect token that does not verify by closing with 3002 instead. */
   unauthorized: { code: 101, message: 'unauthorized' },
   permissionDenied: { code: 103, message: 'permission denied' },
   methodNotFound: { code: 104, message: 'method not found' },
@@ -134,7 +135,8 @@ export function donationChannel(userId: number): string {
  * `POST /api/v1/centrifuge/subscribe`, pings, and publications of donations. Refusals follow centrifuge Go
  * v0.14 and Centrifugo v2: a token that never was one closes with 3002 "invalid token" (no reply); a
  * user's rotated-out token gets error 109 "token expired" (the socket stays open, as the server leaves it);
- * a subscribe token for another client or channel gets error 103; a command before connect, a command
+ * a subscribe token for another client or channel, or none, gets error 103, while one that never was a token
+ * closes with 3002 (Centrifugo v2 verifies it as a JWT first); a command before connect, a command
  * without `id`, a second connect or a frame that is not JSON close with 3003 "bad request"; unknown
  * methods (refresh included) get error 104.
  */

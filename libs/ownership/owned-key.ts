@@ -139,10 +139,10 @@ export class OwnedKey {
       return;
     }
     this.end();
-    void this.stopRun(reason);
     this.settings.onLost(this, reason);
-    // Frees the key at once when the backend still answers; a hanging release must not hold anything up.
-    void this.lease.release().catch(() => undefined);
+    // Once the worker has stopped, frees the key at once if the backend still answers; a worker that never
+    // stops or a release that hangs leaves the lease to run out.
+    void this.stopRun(reason).then(() => this.lease.release().catch(() => undefined));
   }
 
   private end(): void {

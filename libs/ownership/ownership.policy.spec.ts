@@ -1,4 +1,21 @@
-import { fairShare, planClaims, validateOwnershipTiming } from './ownership.policy';
+import {
+  fairShare,
+  freeKeys,
+  planClaims,
+  reconcile,
+  validateOwnershipTiming,
+  type ClusterView,
+} from './ownership.policy';
+
+const state = (key: string, owner: string | null, epoch: number) => ({
+  key,
+  owner,
+  since: null,
+  status: 'running',
+  lastError: null,
+  epoch,
+  updatedAt: null,
+});
 
 describe(fairShare.name, () => {
   it('splits the wanted keys evenly over the live instances, rounding up, plus the slack', () => {
@@ -49,5 +66,51 @@ describe(validateOwnershipTiming.name, () => {
 
   it('refuses a margin that leaves no room for a renewal', () => {
     expect(() => validateOwnershipTiming(100, 400, 300)).toThrow(/abortMarginMs/);
+  });
+});
+
+describe(freeKeys.name, () => {
+  it('offers wanted keys nobody records or whose recorded owner is not live, never one held here', () => {
+    const view: ClusterView = {
+      self: 'me',
+      wanted: new Set(['unrecorded', 'released', 'dead-owner', 'live-owner', 'mine-stale', 'held']),
+      live: new Set(['me', 'alive']),
+      states: [
+        state('released', null, 1),
+        state('dead-owner', 'gone', 2),
+        state('live-owner', 'alive', 3),
+        state('mine-stale', 'me', 4),
+      ],
+      held: new Map([['held', 5]]),
+    };
+    expect(freeKeys(view)).toEqual(['unrecorded', 'released', 'dead-owner', 'mine-stale']);
+  });
+});
+
+describe(reconcile.name, () => {
+  it('rewrites held keys recorded wrongly, disowns what it no longer holds, forgets unwanted keys nobody runs', () => {
+    const view: ClusterView = {
+      self: 'me',
+      wanted: new Set(['ok', 'wrong-epoch', 'missing', 'not-held', 'other']),
+      live: new Set(['me', 'alive']),
+      states: [
+        state('ok', 'me', 1),
+        state('wrong-epoch', 'me', 1),
+        state('not-held', 'me', 7),
+        state('other', 'alive', 3),
+        state('unwanted-dead', 'gone', 4),
+        state('unwanted-released', null, 5),
+        state('unwanted-live', 'alive', 6),
+      ],
+      held: new Map([
+        ['ok', 1],
+        ['wrong-epoch', 2],
+        ['missing', 3],
+      ]),
+    };
+    const { rewrite, disown, forget } = reconcile(view);
+    expect(rewrite).toEqual(['wrong-epoch', 'missing']);
+    expect(disown.map(({ key }) => key)).toEqual(['not-held']);
+    expect(forget.map(({ key }) => key)).toEqual(['unwanted-dead', 'unwanted-released']);
   });
 });

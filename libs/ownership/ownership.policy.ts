@@ -63,7 +63,7 @@ export function freeKeys({ self, wanted, live, states, held }: ClusterView): str
 export interface Reconciliation {
   /** Held keys whose shared state does not name this instance with the held epoch. */
   rewrite: string[];
-  /** States naming this instance for a key (or an epoch) it no longer holds. */
+  /** States naming this instance for a key it no longer holds (a held key with a wrong epoch is rewritten). */
   disown: KeyState[];
   /** States of keys nobody wants that no live instance owns. */
   forget: KeyState[];
@@ -75,7 +75,7 @@ export function reconcile({ self, wanted, live, states, held }: ClusterView): Re
     const state = recorded.get(key);
     return state?.owner !== self || state.epoch !== epoch;
   });
-  const disown = states.filter((state) => state.owner === self && held.get(state.key) !== state.epoch);
+  const disown = states.filter((state) => state.owner === self && !held.has(state.key));
   const forget = states.filter(
     (state) =>
       !held.has(state.key) &&

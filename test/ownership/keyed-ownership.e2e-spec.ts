@@ -120,6 +120,19 @@ describe(KeyedOwnership.name, () => {
       );
     });
 
+    it('spends no slack before the others had a pass: three instances passing one after another get 3 each', async () => {
+      await newCluster(backend, NINE_KEYS);
+      const members = await joinAll(3);
+
+      for (const { ownership } of members) {
+        await ownership.watchdog();
+      }
+      await cluster!.pass();
+
+      expect(members.map(({ ownership }) => ownership.owned().length)).toEqual([3, 3, 3]);
+      expect(cluster!.settled()).toBe(true);
+    });
+
     it('is sticky: a fourth instance joining takes no key from healthy owners', async () => {
       await newCluster(backend, NINE_KEYS);
       await settledOverNineKeys(3);

@@ -1,0 +1,116 @@
+import {
+  fairShare,
+  freeKeys,
+  planClaims,
+  reconcile,
+  validateOwnershipTiming,
+  type ClusterView,
+} from './ownership.policy';
+
+const state = (key: string, owner: string | null, epoch: number) => ({
+  key,
+  owner,
+  since: null,
+  status: 'running',
+  lastError: null,
+  epoch,
+  updatedAt: null,
+});
+
+describe(fairShare.name, () => {
+  it('splits the wanted keys evenly over the live instances, rounding up, plus the slack', () => {
+    expect(fairShare(9, 3, 0)).toBe(3);
+    expect(fairShare(9, 3, 1)).toBe(4);
+    expect(fairShare(10, 3, 0)).toBe(4);
+    expect(fairShare(9, 4, 1)).toBe(4);
+  });
+
+  it('gives a lone instance every key', () => {
+    expect(fairShare(7, 1, 0)).toBe(7);
+  });
+
+  it('counts the instance itself when no heartbeat was read', () => {
+    expect(fairShare(5, 0, 1)).toBe(6);
+  });
+
+  it('gives nothing when nothing is wanted, whatever the slack', () => {
+    expect(fairShare(0, 3, 1)).toBe(0);
+  });
+
+  it('ignores a negative slack', () => {
+    expect(fairShare(9, 3, -2)).toBe(3);
+  });
+});
+
+describe(planClaims.name, () => {
+  it('tries every free key for the even share and only keys already free last pass with the slack', () => {
+    expect(planClaims(['a', 'b', 'c'], new Set(['c', 'x']))).toEqual({
+      first: ['a', 'b', 'c'],
+      thenWithSlack: ['c'],
+    });
+  });
+
+  it('spends no slack on the first pass', () => {
+    expect(planClaims(['a', 'b'], new Set()).thenWithSlack).toEqual([]);
+  });
+});
+
+describe(validateOwnershipTiming.name, () => {
+  it('accepts a lease of two renewals with the default margin', () => {
+    expect(() => validateOwnershipTiming(10_000, 20_000, 5_000)).not.toThrow();
+  });
+
+  it('refuses a lease shorter than two renewals', () => {
+    expect(() => validateOwnershipTiming(10_000, 15_000, 1_000)).toThrow(/leaseMs >= 2 \* renewMs/);
+  });
+
+  it('refuses a margin that leaves no room for a renewal', () => {
+    expect(() => validateOwnershipTiming(100, 400, 300)).toThrow(/abortMarginMs/);
+  });
+});
+
+describe(freeKeys.name, () => {
+  it('offers wanted keys nobody records or whose recorded owner is not live, never one held here', () => {
+    const view: ClusterView = {
+      self: 'me',
+      wanted: new Set(['unrecorded', 'released', 'dead-owner', 'live-owner', 'mine-stale', 'held']),
+      live: new Set(['me', 'alive']),
+      states: [
+        state('released', null, 1),
+        state('dead-owner', 'gone', 2),
+        state('live-owner', 'alive', 3),
+        state('mine-stale', 'me', 4),
+      ],
+      held: new Map([['held', 5]]),
+    };
+    expect(freeKeys(view)).toEqual(['unrecorded', 'released', 'dead-owner', 'mine-stale']);
+  });
+});
+
+describe(reconcile.name, () => {
+  it('rewrites held keys recorded wrongly, disowns what it no longer holds, forgets unwanted keys nobody runs', () => {
+    const view: ClusterView = {
+      self: 'me',
+      wanted: new Set(['ok', 'wrong-epoch', 'missing', 'not-held', 'other']),
+      live: new Set(['me', 'alive']),
+      states: [
+        state('ok', 'me', 1),
+        state('wrong-epoch', 'me', 1),
+        state('not-held', 'me', 7),
+        state('other', 'alive', 3),
+        state('unwanted-dead', 'gone', 4),
+        state('unwanted-released', null, 5),
+        state('unwanted-live', 'alive', 6),
+      ],
+      held: new Map([
+        ['ok', 1],
+        ['wrong-epoch', 2],
+        ['missing', 3],
+      ]),
+    };
+    const { rewrite, disown, forget } = reconcile(view);
+    expect(rewrite).toEqual(['wrong-epoch', 'missing']);
+    expect(disown.map(({ key }) => key)).toEqual(['not-held']);
+    expect(forget.map(({ key }) => key)).toEqual(['unwanted-dead', 'unwanted-released']);
+  });
+});

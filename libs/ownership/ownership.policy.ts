@@ -1,0 +1,86 @@
+import type { KeyState } from './ownership.types';
+
+/**
+ * The most keys one instance should run: an even split of the wanted keys over the live instances, plus the
+ * slack it may hold above that. With no live instance known (the heartbeat not yet read), the caller counts
+ * itself.
+ */
+export function fairShare(wanted: number, live: number, slack: number): number {
+  if (wanted <= 0) {
+    return 0;
+  }
+  return Math.ceil(wanted / Math.max(live, 1)) + Math.max(slack, 0);
+}
+
+export interface ClaimPlan {
+  /** Keys to try, in order, while the instance holds fewer than `evenShare`. */
+  first: string[];
+  /** Keys to try next, while it holds fewer than `evenShare + slack`. */
+  thenWithSlack: string[];
+}
+
+/**
+ * Which free keys to try to claim. The slack is only spent on keys that were already free on the previous
+ * pass: when several instances start together each takes its even share first, instead of the fastest
+ * taking share + slack and leaving the last one short for good (ownership is sticky).
+ */
+export function planClaims(free: readonly string[], freeLastPass: ReadonlySet<string>): ClaimPlan {
+  return { first: [...free], thenWithSlack: free.filter((key) => freeLastPass.has(key)) };
+}
+
+/** The lease length must leave room for a renewal before the abort margin, or every worker would flap. */
+export function validateOwnershipTiming(renewMs: number, leaseMs: number, abortMarginMs: number): void {
+  if (!(renewMs > 0) || leaseMs < 2 * renewMs) {
+    throw new Error(`ownership needs renewMs > 0 and leaseMs >= 2 * renewMs (got ${renewMs} / ${leaseMs})`);
+  }
+  if (!(abortMarginMs >= 0) || abortMarginMs >= leaseMs - renewMs) {
+    throw new Error(
+      `ownership abortMarginMs must be >= 0 and < leaseMs - renewMs (got ${abortMarginMs}, lease ${leaseMs}, renew ${renewMs})`,
+    );
+  }
+}
+
+/** The state of the cluster one watchdog pass decides from. */
+export interface ClusterView {
+  self: string;
+  wanted: ReadonlySet<string>;
+  /** Live instances, this one included. */
+  live: ReadonlySet<string>;
+  states: readonly KeyState[];
+  /** Key → epoch of every key this instance holds. */
+  held: ReadonlyMap<string, number>;
+}
+
+/** Wanted keys this instance may try to claim: nobody records them, or their recorded owner is not live. */
+export function freeKeys({ self, wanted, live, states, held }: ClusterView): string[] {
+  const ownerOf = new Map(states.map((state) => [state.key, state.owner]));
+  return [...wanted].filter((key) => {
+    const owner = ownerOf.get(key) ?? null;
+    return !held.has(key) && (owner === null || owner === self || !live.has(owner));
+  });
+}
+
+export interface Reconciliation {
+  /** Held keys whose shared state does not name this instance with the held epoch. */
+  rewrite: string[];
+  /** States naming this instance for a key it no longer holds (a held key with a wrong epoch is rewritten). */
+  disown: KeyState[];
+  /** States of keys nobody wants that no live instance owns. */
+  forget: KeyState[];
+}
+
+export function reconcile({ self, wanted, live, states, held }: ClusterView): Reconciliation {
+  const recorded = new Map(states.map((state) => [state.key, state]));
+  const rewrite = [...held].filter(([key, epoch]) => {
+    const state = recorded.get(key);
+    return state?.owner !== self || state.epoch !== epoch;
+  });
+  const disown = states.filter((state) => state.owner === self && !held.has(state.key));
+  const forget = states.filter(
+    (state) =>
+      !held.has(state.key) &&
+      !wanted.has(state.key) &&
+      (state.owner === null || (state.owner !== self && !live.has(state.owner))),
+  );
+  return { rewrite: rewrite.map(([key]) => key), disown, forget };
+}

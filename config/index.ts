@@ -12,6 +12,7 @@ import { donationAlertsNamespace, type DonationAlertsConfig } from './donation-a
 import { schedulerNamespace, type SchedulerConfig } from './scheduler.config';
 import { webhooksNamespace, type WebhooksConfig } from './webhooks.config';
 import { overlayNamespace, type OverlayConfig } from './overlay.config';
+import { realtimeNamespace, type RealtimeConfig } from './realtime.config';
 
 export type { Environment } from './config-namespace';
 export type {
@@ -21,6 +22,7 @@ export type {
   DonationAlertsConfig,
   LeaderConfig,
   OverlayConfig,
+  RealtimeConfig,
   RedisConfig,
   SchedulerConfig,
   SecurityConfig,
@@ -40,6 +42,7 @@ export interface AllConfig {
   scheduler: SchedulerConfig;
   webhooks: WebhooksConfig;
   overlay: OverlayConfig;
+  realtime: RealtimeConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -56,6 +59,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   schedulerNamespace,
   webhooksNamespace,
   overlayNamespace,
+  realtimeNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

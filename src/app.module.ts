@@ -18,6 +18,7 @@ import { JobsModule } from './jobs';
 import { SchedulerModule } from './scheduler';
 import { OAuthModule } from './oauth';
 import { OverlayModule } from './overlay';
+import { RealtimeModule } from './realtime';
 import { SecurityModule } from './security';
 import { WebhooksModule } from './webhooks';
 import { SessionsModule } from './sessions';
@@ -51,6 +52,7 @@ export class AppModule {
         SchedulerModule,
         WebhooksModule,
         OverlayModule,
+        RealtimeModule,
         JobsModule,
       ],
     };

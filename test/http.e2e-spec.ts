@@ -40,6 +40,7 @@ describe.each(DATABASE_KINDS)('HTTP app on %s without Redis', (kind) => {
           locks: 'database',
           events: 'in-process',
         },
+        realtime: { status: 'up', enabled: false },
       });
     });
 

@@ -10,6 +10,8 @@ export interface DonationAlertsUser {
   code: string;
   name: string;
   avatar?: string;
+  /** Connects the user's Centrifugo socket (realtime push). */
+  socket_connection_token?: string;
 }
 
 /** DonationAlerts' OAuth2 (authorization code) and the account behind a token. */

@@ -36,6 +36,27 @@ export class DonationAlertsClient {
     this.timeoutMs = settings.requestTimeoutMs;
   }
 
+  /**
+   * The token for subscribing connection `clientId` to `channel` (`POST /api/v1/centrifuge/subscribe`, scope
+   * `oauth-donation-subscribe`). Every new socket connection has a new client id, so every connect costs one.
+   */
+  async subscriptionToken(accessToken: string, clientId: string, channel: string): Promise<string> {
+    const body = await requestJson<{ channels?: Array<{ channel?: unknown; token?: unknown }> }>(
+      `${this.baseUrl}/api/v1/centrifuge/subscribe`,
+      {
+        json: { channels: [channel], client: clientId },
+        headers: { authorization: `Bearer ${accessToken}` },
+        timeoutMs: this.timeoutMs,
+        now: () => this.clock.now(),
+      },
+    );
+    const granted = body?.channels?.find((entry) => entry.channel === channel);
+    if (typeof granted?.token !== 'string' || !granted.token) {
+      throw new MalformedResponseError(`no subscription token for ${channel}`);
+    }
+    return granted.token;
+  }
+
   /** One page (30 donations, newest first) of the token owner's donations. */
   async donations(accessToken: string, page: number): Promise<DonationsPage> {
     const body = await requestJson<{ data?: unknown; meta?: { current_page?: number; last_page?: number } }>(

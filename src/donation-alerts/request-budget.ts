@@ -4,6 +4,13 @@ import { Clock } from '../../libs/clock';
 import { SlidingWindowLimiter } from './sliding-window.limiter';
 
 const APP_KEY = 'donationalerts:app';
+
+/**
+ * `normal`: polls of streamers without a working push channel, and the realtime sockets' own calls. `spare`:
+ * safety polls of streamers whose socket delivers; they may use only what leaves a quarter of the application
+ * budget free for the others.
+ */
+export type BudgetPriority = 'normal' | 'spare';
 const streamerKey = (streamerId: string) => `donationalerts:streamer:${streamerId}`;
 
 /** Not a failure: the request would break a rate limit, so the poll waits. */
@@ -34,13 +41,14 @@ export class DonationAlertsBudget {
 
   /**
    * Takes `count` requests from both budgets at once, or throws BudgetExhaustedError saying when that many will
-   * be free. `count` is capped at the per-streamer limit, which could otherwise never be met.
+   * be free. `count` is capped at the per-streamer limit, which could otherwise never be met. A `spare` take
+   * leaves a quarter of the application budget to `normal` ones.
    */
-  async take(streamerId: string, count = 1): Promise<void> {
+  async take(streamerId: string, count = 1, priority: BudgetPriority = 'normal'): Promise<void> {
     const requests = Math.min(count, this.settings.perStreamerLimit, this.settings.appLimit);
     const result = await this.limiter.tryTake(
       [
-        { key: APP_KEY, limit: this.settings.appLimit, count: requests },
+        { key: APP_KEY, limit: this.appLimitFor(priority, requests), count: requests },
         { key: streamerKey(streamerId), limit: this.settings.perStreamerLimit, count: requests },
       ],
       this.settings.rateWindowMs,
@@ -53,6 +61,11 @@ export class DonationAlertsBudget {
         requests,
       );
     }
+  }
+
+  private appLimitFor(priority: BudgetPriority, requests: number): number {
+    const { appLimit } = this.settings;
+    return priority === 'spare' ? Math.max(requests, appLimit - Math.ceil(appLimit / 4)) : appLimit;
   }
 
   /** Requests the application may still make in the current window. */

@@ -7,6 +7,7 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import { ClusterHealthIndicator } from './cluster.health';
+import { RealtimeHealthIndicator } from './realtime.health';
 import { RedisHealthIndicator } from './redis.health';
 import { SchemaHealthIndicator } from './schema.health';
 
@@ -19,17 +20,19 @@ export class HealthController {
     private readonly redis: RedisHealthIndicator,
     private readonly cluster: ClusterHealthIndicator,
     private readonly schema: SchemaHealthIndicator,
+    private readonly realtime: RealtimeHealthIndicator,
   ) {}
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Full status: database, schema, Redis, cluster role' })
+  @ApiOperation({ summary: 'Full status: database, schema, Redis, cluster role, realtime sockets' })
   check(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database').withTimeout(1500),
       () => this.schema.check(),
       () => this.redis.check(),
       () => this.cluster.check(),
+      () => this.realtime.check(),
     ]);
   }
 

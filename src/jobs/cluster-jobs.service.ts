@@ -1,10 +1,11 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectConfig, type SchedulerConfig, type TwitchConfig } from '../../config';
+import { InjectConfig, type RealtimeConfig, type SchedulerConfig, type TwitchConfig } from '../../config';
 import { LeaderEvents, LeaderService } from '../../libs/locks';
 import { TwitchTokenValidator } from '../auth';
 import { DonationAnnouncer } from '../donations';
+import { RealtimeService } from '../realtime';
 import { DonationAlertsScheduler } from '../scheduler';
 import { SchedulerMembership } from '../scheduler';
 import { WebhookRegistrations } from '../webhooks';
@@ -33,6 +34,8 @@ export class ClusterJobsService implements OnApplicationBootstrap {
     private readonly registry: SchedulerRegistry,
     @InjectConfig('twitch') private readonly twitchSettings: TwitchConfig,
     @InjectConfig('scheduler') private readonly schedulerSettings: SchedulerConfig,
+    @InjectConfig('realtime') private readonly realtimeSettings: RealtimeConfig,
+    private readonly realtime: RealtimeService,
     private readonly scheduler: DonationAlertsScheduler,
     twitchTokens: TwitchTokenValidator,
     membership: SchedulerMembership,
@@ -58,6 +61,11 @@ export class ClusterJobsService implements OnApplicationBootstrap {
       // Finished polls claim the next ones themselves; the tick picks up streamers that became due meanwhile.
       this.scheduler.startContinuousPolling();
       this.every('donationalerts-poll-tick', this.schedulerSettings.tickMs, () => this.tick());
+    }
+    if (this.realtimeSettings.enabled) {
+      // Every instance: each claims its share of the sockets, takes over a dead owner's, restarts its own.
+      void this.realtimeWatchdog();
+      this.every('realtime-watchdog', this.realtimeSettings.watchdogMs, () => this.realtimeWatchdog());
     }
   }
 
@@ -93,6 +101,14 @@ export class ClusterJobsService implements OnApplicationBootstrap {
       this.logger.error(`Poll tick failed: ${(error as Error).message}`, (error as Error).stack);
     } finally {
       this.ticking = false;
+    }
+  }
+
+  private async realtimeWatchdog(): Promise<void> {
+    try {
+      await this.realtime.watchdog();
+    } catch (error) {
+      this.logger.error(`Realtime watchdog failed: ${(error as Error).message}`, (error as Error).stack);
     }
   }
 

@@ -2,12 +2,20 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth';
 import { DonationsModule } from '../donations';
+import { RealtimeModule } from '../realtime';
 import { SchedulerModule } from '../scheduler';
 import { WebhooksModule } from '../webhooks';
 import { ClusterJobsService } from './cluster-jobs.service';
 
 @Module({
-  imports: [ScheduleModule.forRoot(), AuthModule, SchedulerModule, DonationsModule, WebhooksModule],
+  imports: [
+    ScheduleModule.forRoot(),
+    AuthModule,
+    SchedulerModule,
+    DonationsModule,
+    WebhooksModule,
+    RealtimeModule,
+  ],
   providers: [ClusterJobsService],
   exports: [ClusterJobsService],
 })

@@ -164,8 +164,10 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     const state = await this.states.get(streamerId);
     const started = this.clock.now();
     let outcome: PollOutcome;
+    // A safety poll of a streamer whose push channel delivers uses only budget the others leave over.
+    const priority = (await this.pushActivity.isActive(streamerId)) ? 'spare' : 'normal';
     try {
-      outcome = await this.poller.poll(streamerId, fencingToken, state.requestsNeeded);
+      outcome = await this.poller.poll(streamerId, fencingToken, state.requestsNeeded, priority);
     } catch (error) {
       const decision = afterFailure(state, error, { now: this.clock.now(), dueAt }, this.settings);
       if (decision.result.status === 'failed' && decision.result.kind === 'internal') {
@@ -209,6 +211,13 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     const state = await this.states.get(streamerId);
     await this.states.put(streamerId, { ...state, consecutiveErrors: 0 });
     await this.schedule.setDue(streamerId, this.clock.now());
+  }
+
+  /** Makes a scheduled streamer due now, keeping its backoff state (a push channel came back). */
+  async pollSoon(streamerId: string): Promise<void> {
+    if (await this.schedule.has(streamerId)) {
+      await this.schedule.setDue(streamerId, this.clock.now());
+    }
   }
 
   isScheduled(streamerId: string): Promise<boolean> {

@@ -11,7 +11,7 @@ import { DonationAlertsOAuthClient } from '../donation-alerts';
 import { DonationCursorsRepository } from '../donations';
 import { DonationIngestor } from '../donations';
 import { OAuthTokenService } from '../oauth';
-import { BudgetExhaustedError, DonationAlertsBudget } from '../donation-alerts';
+import { BudgetExhaustedError, DonationAlertsBudget, type BudgetPriority } from '../donation-alerts';
 
 export interface PollOutcome {
   /** Donations stored by this poll. */
@@ -50,8 +50,13 @@ export class DonationPoller {
    * more pages turn out to be needed than the budget allows now, the poll stores nothing and throws
    * BudgetExhaustedError carrying how many requests to reserve next time, so it is not cut short again.
    */
-  async poll(streamerId: string, fencingToken: number, requestsPlanned = 1): Promise<PollOutcome> {
-    const requests = new PollRequests(this.budget, streamerId);
+  async poll(
+    streamerId: string,
+    fencingToken: number,
+    requestsPlanned = 1,
+    priority: BudgetPriority = 'normal',
+  ): Promise<PollOutcome> {
+    const requests = new PollRequests(this.budget, streamerId, priority);
     await requests.reserve(Math.max(1, requestsPlanned));
     const cursor = await this.cursors.find(streamerId);
     const first = await this.fetchPage(requests, 1);
@@ -174,17 +179,18 @@ class PollRequests {
   constructor(
     private readonly budget: DonationAlertsBudget,
     readonly streamerId: string,
+    private readonly priority: BudgetPriority,
   ) {}
 
   async reserve(count: number): Promise<void> {
-    await this.budget.take(this.streamerId, count);
+    await this.budget.take(this.streamerId, count, this.priority);
     this.reserved += count;
   }
 
   /** Spends a reserved request, or takes one from the budgets when none is left or this is a retry. */
   async beforeRequest(retry: boolean): Promise<void> {
     if (retry || this.reserved === 0) {
-      await this.budget.take(this.streamerId);
+      await this.budget.take(this.streamerId, 1, this.priority);
     } else {
       this.reserved -= 1;
     }

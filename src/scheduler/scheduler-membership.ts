@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
+import { PushEvents, type PushResumed } from '../donations';
 import { OAuthCredentialsRepository } from '../oauth';
 import { OnboardingEvents } from '../streamers';
 import { DonationAlertsScheduler } from './donation-alerts-scheduler';
 
-/** Keeps the schedule in step with DonationAlerts connections. */
+/** Keeps the schedule in step with DonationAlerts connections and push channels coming back. */
 @Injectable()
 export class SchedulerMembership {
   constructor(
@@ -15,6 +16,12 @@ export class SchedulerMembership {
   @OnEvent(OnboardingEvents.donationAlertsConnected, { promisify: true })
   onConnected(streamerId: string): Promise<void> {
     return this.scheduler.add(streamerId);
+  }
+
+  /** The push channel has no history: what was donated while it was down is found by a poll, now. */
+  @OnEvent(PushEvents.resumed, { promisify: true })
+  onPushResumed({ streamerId }: PushResumed): Promise<void> {
+    return this.scheduler.pollSoon(streamerId);
   }
 
   @OnEvent(OnboardingEvents.donationAlertsDisconnected, { promisify: true })

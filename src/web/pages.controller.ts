@@ -5,6 +5,7 @@ import { InjectConfig, type AppConfig } from '../../config';
 import { DASHBOARD_NOTICES, TwitchLogin } from '../auth';
 import { DonationAlertsOAuthClient } from '../donation-alerts';
 import { OAuthCredentialsRepository } from '../oauth';
+import { RealtimeService } from '../realtime';
 import { CurrentStreamer, StreamerSession } from '../sessions';
 import { StreamersRepository } from '../streamers';
 import { localeFrom } from '../common';
@@ -21,6 +22,7 @@ export class PagesController {
     private readonly credentials: OAuthCredentialsRepository,
     private readonly twitchLogin: TwitchLogin,
     private readonly donationAlerts: DonationAlertsOAuthClient,
+    private readonly realtime: RealtimeService,
     @InjectConfig('app') app: AppConfig,
   ) {
     this.publicUrl = app.publicUrl;
@@ -64,7 +66,12 @@ export class PagesController {
       status: streamer.status,
       overlayUrl: `${this.publicUrl}/overlay/${streamer.overlayToken ?? ''}`,
       donationAlerts: daCredential
-        ? { state: 'connected', accountId: daCredential.accountId, status: daCredential.status }
+        ? {
+            state: 'connected',
+            accountId: daCredential.accountId,
+            status: daCredential.status,
+            realtime: await this.realtime.viewOf(streamer.id),
+          }
         : { state: this.donationAlerts.configured ? 'not-connected' : 'not-configured' },
       notice,
     };

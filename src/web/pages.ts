@@ -32,9 +32,18 @@ export interface DashboardView {
   donationAlerts:
     | { state: 'not-configured' }
     | { state: 'not-connected' }
-    | { state: 'connected'; accountId: string; status: CredentialStatus };
+    | { state: 'connected'; accountId: string; status: CredentialStatus; realtime: RealtimeView };
   notice?: DashboardNotice;
 }
+
+/** How donations reach the streamer: the realtime socket, or polling while it is down or off. */
+export type RealtimeView = 'connected' | 'connecting' | 'off';
+
+const REALTIME: Record<RealtimeView, keyof Messages> = {
+  connected: 'realtimeConnected',
+  connecting: 'realtimeConnecting',
+  off: 'realtimeOff',
+};
 
 const NOTICES: Record<DashboardNotice, keyof Messages> = {
   'da-connected': 'daJustConnected',
@@ -55,7 +64,8 @@ function donationAlertsCard(t: Messages, view: DashboardView['donationAlerts']):
           view.status === 'needs_reauth'
             ? html`<p class="notice warning" id="da-state">${t.daNeedsReauth}</p>
                 <a class="button" href="/auth/donationalerts">${t.reconnect}</a>`
-            : html`<p id="da-state">${t.daConnected}: <strong>${view.accountId}</strong></p>`
+            : html`<p id="da-state">${t.daConnected}: <strong>${view.accountId}</strong></p>
+                <p id="realtime-state" data-state="${view.realtime}">${t[REALTIME[view.realtime]]}</p>`
         }
         <form method="post" action="/auth/donationalerts/disconnect">
           <button class="button secondary" type="submit">${t.disconnect}</button>

@@ -2,13 +2,14 @@ import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth';
 import { DonationAlertsModule } from '../donation-alerts';
 import { OAuthModule } from '../oauth';
+import { RealtimeModule } from '../realtime';
 import { SessionsModule } from '../sessions';
 import { StreamersModule } from '../streamers';
 import { PagesController } from './pages.controller';
 
 /** The server-rendered pages streamers see (landing, dashboard) and the browser files they load. */
 @Module({
-  imports: [AuthModule, DonationAlertsModule, OAuthModule, SessionsModule, StreamersModule],
+  imports: [AuthModule, DonationAlertsModule, OAuthModule, RealtimeModule, SessionsModule, StreamersModule],
   controllers: [PagesController],
 })
 export class WebModule {}

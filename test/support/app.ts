@@ -20,6 +20,8 @@ export const BASE_TEST_ENV: Environment = {
   LOG_FORMAT: 'json',
   PORT: '0',
   APP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
+  // The realtime specs turn sockets on against the fake Centrifugo; elsewhere streamers are polled only.
+  DA_REALTIME_ENABLED: 'false',
 };
 
 /**

@@ -36,6 +36,8 @@ export interface JsonRequest {
   headers?: Record<string, string>;
   /** Sent as application/x-www-form-urlencoded. */
   form?: Record<string, string>;
+  /** Sent as application/json. */
+  json?: unknown;
   timeoutMs?: number;
   /** The clock an HTTP-date `Retry-After` is measured against. */
   now?: () => number;
@@ -56,9 +58,10 @@ function retryAfterMs(header: string | null, now: () => number): number | null {
 /** One JSON request with a timeout; non-2xx answers, timeouts and network failures become OutboundHttpError. */
 export async function requestJson<T>(url: string, request: JsonRequest = {}): Promise<T> {
   const {
-    method = request.form ? 'POST' : 'GET',
+    method = request.form || request.json !== undefined ? 'POST' : 'GET',
     headers = {},
     form,
+    json,
     timeoutMs = 10_000,
     now = Date.now,
   } = request;
@@ -69,9 +72,14 @@ export async function requestJson<T>(url: string, request: JsonRequest = {}): Pr
       headers: {
         accept: 'application/json',
         ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        ...(json !== undefined ? { 'content-type': 'application/json' } : {}),
         ...headers,
       },
-      body: form ? new URLSearchParams(form).toString() : undefined,
+      body: form
+        ? new URLSearchParams(form).toString()
+        : json !== undefined
+          ? JSON.stringify(json)
+          : undefined,
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {

@@ -48,7 +48,12 @@ export class DonationAlertsBudget {
     const requests = Math.min(count, this.settings.perStreamerLimit, this.settings.appLimit);
     const result = await this.limiter.tryTake(
       [
-        { key: APP_KEY, limit: this.appLimitFor(priority, requests), count: requests },
+        {
+          key: APP_KEY,
+          limit: this.appLimitFor(priority, requests),
+          count: requests,
+          windowMs: this.appWindowMs(),
+        },
         { key: streamerKey(streamerId), limit: this.settings.perStreamerLimit, count: requests },
       ],
       this.settings.rateWindowMs,
@@ -61,6 +66,14 @@ export class DonationAlertsBudget {
         requests,
       );
     }
+  }
+
+  /**
+   * DonationAlerts counts requests when they arrive, the budget when they leave: 5 % more window than theirs
+   * keeps a request that lingered on the way from landing in the next window together with newer ones.
+   */
+  private appWindowMs(): number {
+    return this.settings.rateWindowMs + Math.ceil(this.settings.rateWindowMs / 20);
   }
 
   private appLimitFor(priority: BudgetPriority, requests: number): number {
@@ -76,7 +89,7 @@ export class DonationAlertsBudget {
 
   /** Application requests in the current window, and the limit. */
   async appUsage(): Promise<{ used: number; limit: number; windowMs: number }> {
-    const [used] = await this.limiter.used([APP_KEY], this.settings.rateWindowMs, this.clock.now());
+    const [used] = await this.limiter.used([APP_KEY], this.appWindowMs(), this.clock.now());
     return { used, limit: this.settings.appLimit, windowMs: this.settings.rateWindowMs };
   }
 }

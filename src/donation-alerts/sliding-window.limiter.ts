@@ -6,6 +6,8 @@ export interface Allowance {
   limit: number;
   /** Requests to take at once (default 1). */
   count?: number;
+  /** This key's window, when longer than the call's. */
+  windowMs?: number;
 }
 
 export type TakeResult = { allowed: true } | { allowed: false; retryAfterMs: number; blockedBy: string };
@@ -22,15 +24,15 @@ export abstract class SlidingWindowLimiter {
 }
 
 /**
- * KEYS: the limited keys. ARGV: now, window, member prefix, then per key its limit and the count to take.
+ * KEYS: the limited keys. ARGV: now, member prefix, then per key its limit, the count to take and its window.
  * Returns {1}, or {0, retryAfterMs, index of the blocking key}: the time until enough old requests leave it.
  */
 const TAKE_ALL = new RedisScript(`
 local now = tonumber(ARGV[1])
-local window = tonumber(ARGV[2])
 for i, key in ipairs(KEYS) do
-  local limit = tonumber(ARGV[2 + 2 * i])
-  local count = tonumber(ARGV[3 + 2 * i])
+  local limit = tonumber(ARGV[3 * i])
+  local count = tonumber(ARGV[3 * i + 1])
+  local window = tonumber(ARGV[3 * i + 2])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
   local used = redis.call('ZCARD', key)
   if used + count > limit then
@@ -42,10 +44,10 @@ for i, key in ipairs(KEYS) do
   end
 end
 for i, key in ipairs(KEYS) do
-  for j = 1, tonumber(ARGV[3 + 2 * i]) do
-    redis.call('ZADD', key, now, ARGV[3] .. ':' .. i .. ':' .. j)
+  for j = 1, tonumber(ARGV[3 * i + 1]) do
+    redis.call('ZADD', key, now, ARGV[2] .. ':' .. i .. ':' .. j)
   end
-  redis.call('PEXPIRE', key, window)
+  redis.call('PEXPIRE', key, tonumber(ARGV[3 * i + 2]))
 end
 return {1}
 `);
@@ -59,9 +61,8 @@ export class RedisSlidingWindowLimiter extends SlidingWindowLimiter {
     const keys = allowances.map(({ key }) => this.redis.key('rate', key));
     const result = (await TAKE_ALL.run(this.redis.client!, keys, [
       now,
-      windowMs,
       `${now}:${randomUUID()}`,
-      ...allowances.flatMap(({ limit, count = 1 }) => [limit, count]),
+      ...allowances.flatMap(({ limit, count = 1, ...own }) => [limit, count, own.windowMs ?? windowMs]),
     ])) as number[];
     if (result[0] === 1) {
       return { allowed: true };
@@ -83,19 +84,20 @@ export class MemorySlidingWindowLimiter extends SlidingWindowLimiter {
   private readonly log = new Map<string, number[]>();
 
   tryTake(allowances: Allowance[], windowMs: number, now: number): Promise<TakeResult> {
-    for (const { key, limit, count = 1 } of allowances) {
-      const times = this.recent(key, windowMs, now);
+    for (const { key, limit, count = 1, ...own } of allowances) {
+      const window = own.windowMs ?? windowMs;
+      const times = this.recent(key, window, now);
       if (times.length + count > limit) {
         const freeing = count > limit ? now : times[times.length + count - limit - 1];
         return Promise.resolve({
           allowed: false,
-          retryAfterMs: Math.max(1, freeing + windowMs - now),
+          retryAfterMs: Math.max(1, freeing + window - now),
           blockedBy: key,
         });
       }
     }
-    for (const { key, count = 1 } of allowances) {
-      this.recent(key, windowMs, now).push(...Array<number>(count).fill(now));
+    for (const { key, count = 1, ...own } of allowances) {
+      this.recent(key, own.windowMs ?? windowMs, now).push(...Array<number>(count).fill(now));
     }
     return Promise.resolve({ allowed: true });
   }

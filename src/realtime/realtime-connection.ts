@@ -63,6 +63,8 @@ export class RealtimeConnection {
     private readonly deps: RealtimeDeps,
     private readonly signal: AbortSignal,
     private readonly report: ReportState,
+    /** False once this instance's lease on the streamer ran out by its own clock (a paused instance waking up). */
+    private readonly isOwner: () => boolean,
   ) {
     this.finished = this.run();
   }
@@ -157,6 +159,10 @@ export class RealtimeConnection {
   }
 
   private async ingest(payload: unknown): Promise<void> {
+    if (this.signal.aborted || !this.isOwner()) {
+      // Another instance owns the streamer now and receives the same push; the key would drop it anyway.
+      return;
+    }
     const receivedAt = this.deps.clock.now();
     try {
       const donation = toIncomingDonation(payload as DonationAlertsDonation);

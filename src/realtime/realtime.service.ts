@@ -120,6 +120,6 @@ export class RealtimeService implements OnApplicationBootstrap, BeforeApplicatio
       return this.ownership.report(work.key, work.epoch, state, lastError);
     };
     work.signal.addEventListener('abort', () => this.local.delete(work.key), { once: true });
-    return new RealtimeConnection(work.key, this.deps, work.signal, report);
+    return new RealtimeConnection(work.key, this.deps, work.signal, report, () => work.isOwner());
   }
 }

@@ -11,6 +11,7 @@ import { ADMIN_API_KEY } from '../support/admin';
 import { DEPLOYMENTS, type Deployment } from '../support/deployments';
 import {
   connectedStreamer,
+  maxInAnyWindow,
   receivedDonations,
   startDonationAlertsRig,
   type DonationAlertsInstance,
@@ -264,5 +265,52 @@ describe('Realtime push across instances (postgres+redis)', () => {
     for (const { daUserId } of streamers) {
       expect(centrifugo.maxConcurrentConnectionsOf(daUserId)).toBe(1);
     }
+  });
+});
+
+describe('Realtime push within the DonationAlerts budget', () => {
+  // The real ratio, scaled down in time: 20 requests per second here stands for 60 a minute, so the test takes
+  // seconds. Every socket costs two requests (user/oauth and centrifuge/subscribe).
+  const LIMIT = 20;
+  const WINDOW_MS = 1000;
+  let rig: DonationAlertsRig;
+  let advancing: NodeJS.Timeout | undefined;
+
+  beforeAll(async () => {
+    rig = await startDonationAlertsRig('postgres+redis', {
+      fake: { appRateLimit: LIMIT, rateWindowMs: WINDOW_MS },
+    });
+  });
+
+  afterAll(async () => {
+    clearInterval(advancing);
+    await rig?.close();
+  });
+
+  it('connects 30 streamers without the fake ever seeing more than the application limit in any window', async () => {
+    const centrifugo = await rig.da.startCentrifugo();
+    const instance = await rig.boot({
+      ...realtimeEnv(centrifugo),
+      DA_APP_RATE_LIMIT: String(LIMIT),
+      RATE_LIMIT_WINDOW: String(WINDOW_MS),
+    });
+    const streamers: DonationAlertsStreamer[] = [];
+    for (let i = 0; i < 30; i += 1) {
+      streamers.push(await connectedStreamer(instance.app, rig.da, rig.clock, { schedule: false }));
+    }
+    const requestsBefore = rig.da.apiRequestTimes().length;
+    // The app's budget and the fake's limit both read the manual clock: let it run with real time.
+    advancing = setInterval(() => rig.clock.advance(50), 50);
+
+    await instance.app.get(RealtimeService).watchdog();
+    await waitFor(() => streamers.every((s) => centrifugo.subscriptionsOf(s.daUserId).length === 1), {
+      what: 'every streamer subscribed',
+      timeoutMs: 15_000,
+    });
+
+    const times = rig.da.apiRequestTimes().slice(requestsBefore);
+    expect(times.length).toBeGreaterThanOrEqual(60);
+    expect(maxInAnyWindow(times, WINDOW_MS)).toBeLessThanOrEqual(LIMIT);
+    expect(rig.da.rejectedForRate).toBe(0);
   });
 });

@@ -4,7 +4,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { RealtimeConfig } from '../../config';
 import type { Clock } from '../../libs/clock';
 import {
-  BudgetExhaustedError,
   toIncomingDonation,
   type DonationAlertsBudget,
   type DonationAlertsClient,
@@ -15,6 +14,7 @@ import { PushEvents, type DonationIngestor, type PushActivity, type PushResumed 
 import { ReauthRequiredError, RefreshRejectedError, type OAuthTokenService } from '../oauth';
 import { donationChannel } from './centrifugo-protocol';
 import type { RealtimeActivityStore } from './realtime-activity.store';
+import { RealtimeApi, type SocketCredentials } from './realtime-api';
 import { RealtimeSocket, type SocketEnd } from './realtime-socket';
 import type { RealtimeMetrics } from './realtime.metrics';
 import { reconnectDelay } from './reconnect-backoff';
@@ -40,11 +40,6 @@ export interface RealtimeDeps {
 /** Reports the state to the shared ownership state (fenced: a lost lease cannot overwrite the new owner's). */
 export type ReportState = (state: RealtimeState, lastError?: string | null) => Promise<unknown>;
 
-interface SocketCredentials {
-  userId: number;
-  socketToken: string;
-}
-
 /**
  * One streamer's realtime push, for as long as this instance owns the streamer: fetch the socket token, connect,
  * subscribe, feed every pushed donation into the one pipeline (channel `realtime`), and reconnect with growing
@@ -57,6 +52,7 @@ export class RealtimeConnection {
   readonly finished: Promise<void>;
   private socket?: RealtimeSocket;
   private lastMarkAt = 0;
+  private readonly api: RealtimeApi;
 
   constructor(
     private readonly streamerId: string,
@@ -66,6 +62,7 @@ export class RealtimeConnection {
     /** False once this instance's lease on the streamer ran out by its own clock (a paused instance waking up). */
     private readonly isOwner: () => boolean,
   ) {
+    this.api = new RealtimeApi(streamerId, deps, signal);
     this.finished = this.run();
   }
 
@@ -82,7 +79,7 @@ export class RealtimeConnection {
       while (!this.signal.aborted) {
         if (!credentials) {
           try {
-            credentials = await this.socketCredentials();
+            credentials = await this.api.socketCredentials();
           } catch (error) {
             if (isReauth(error) || isAbort(error)) {
               throw error;
@@ -133,9 +130,7 @@ export class RealtimeConnection {
       settings,
       {
         subscriptionToken: (clientId) =>
-          this.budgeted((token) =>
-            this.deps.client.subscriptionToken(token, clientId, donationChannel(credentials.userId)),
-          ),
+          this.api.subscriptionToken(clientId, donationChannel(credentials.userId)),
         subscribed: () => {
           connected.at = this.deps.clock.now();
           void this.subscribed();
@@ -197,36 +192,6 @@ export class RealtimeConnection {
     await activity.reconnected(this.streamerId);
     await this.report('reconnecting', `${end.kind}: ${detail}`);
     await sleep(delay, undefined, { signal: this.signal });
-  }
-
-  /** The user id and socket token (`GET /api/v1/user/oauth`), refreshing the access token once on 401. */
-  private async socketCredentials(): Promise<SocketCredentials> {
-    const user = await this.budgeted((token) => this.deps.oauth.currentUser(token));
-    if (!user.socket_connection_token) {
-      throw new Error('DonationAlerts returned no socket_connection_token');
-    }
-    return { userId: user.id, socketToken: user.socket_connection_token };
-  }
-
-  /** One DonationAlerts call: waits for room in the shared budget (each retry after a refresh takes another). */
-  private budgeted<T>(call: (accessToken: string) => Promise<T>): Promise<T> {
-    return this.deps.tokens.withAccessToken(this.deps.oauth, this.streamerId, async (token) => {
-      await this.takeBudget();
-      return call(token);
-    });
-  }
-
-  private async takeBudget(): Promise<void> {
-    for (;;) {
-      try {
-        return await this.deps.budget.take(this.streamerId);
-      } catch (error) {
-        if (!(error instanceof BudgetExhaustedError)) {
-          throw error;
-        }
-        await sleep(error.retryAfterMs, undefined, { signal: this.signal });
-      }
-    }
   }
 
   /** While subscribed the streamer counts as pushed to; refreshed on every sign of life, at most twice a ping. */

@@ -92,7 +92,10 @@ export class RealtimeService implements OnApplicationBootstrap, BeforeApplicatio
   @OnEvent(OnboardingEvents.donationAlertsConnected, { promisify: true })
   @OnEvent(OnboardingEvents.donationAlertsDisconnected, { promisify: true })
   async onConnectionChanged(): Promise<void> {
-    await this.watchdog();
+    // Never fails the connect flow: the periodic watchdog tries again.
+    await this.watchdog().catch((error: Error) =>
+      this.logger.warn(`Realtime watchdog after a connection change failed: ${error.message}`),
+    );
   }
 
   states(): Promise<KeyState[]> {

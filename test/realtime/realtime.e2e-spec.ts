@@ -178,6 +178,24 @@ describe.each<Deployment>(DEPLOYMENTS)('Realtime push (%s)', (deployment) => {
     });
   });
 
+  it.each([
+    ['stops answering pings', (userId: number) => centrifugo.stopAnsweringPings(userId)],
+    ['goes silent', (userId: number) => centrifugo.silence(userId)],
+  ])('treats a socket that %s as dead and reconnects', async (_what, breakIt) => {
+    const streamer = await subscribedStreamer();
+    const resubscribed = centrifugo.nextSubscription(streamer.daUserId);
+    const reconnectsBefore = (await statsOf(streamer.streamerId))?.reconnects ?? 0;
+
+    breakIt(streamer.daUserId);
+    const clientId = await within(resubscribed, 5000, 'the resubscription');
+
+    expect(clientId).not.toBe(streamer.clientId);
+    expect((await statsOf(streamer.streamerId))?.reconnects).toBe(reconnectsBefore + 1);
+    await waitFor(() => centrifugo.connectionsOf(streamer.daUserId).length === 1, {
+      what: 'the dead one closed',
+    });
+  });
+
   it('backs off a flapping socket with growing waits and doubles nothing', async () => {
     const streamer = await subscribedStreamer();
     const received = receivedDonations(instance.app);

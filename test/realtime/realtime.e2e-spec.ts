@@ -8,6 +8,8 @@ import { RealtimeStatsService } from '../../src/realtime/realtime-stats.service'
 import { PushActivity } from '../../src/donations/push-activity';
 import type { FakeCentrifugo } from '../fakes/fake-centrifugo';
 import { ADMIN_API_KEY } from '../support/admin';
+import { requireElement } from '../support/html';
+import { sessionCookie } from '../support/overlay';
 import { DEPLOYMENTS, type Deployment } from '../support/deployments';
 import {
   connectedStreamer,
@@ -116,6 +118,30 @@ describe.each<Deployment>(DEPLOYMENTS)('Realtime push (%s)', (deployment) => {
     expect(scheduler.body.streamers[streamer.streamerId]).toMatchObject({
       pushSource: 'realtime',
       webhookEnabled: false,
+    });
+  });
+
+  it('tells the streamer on the dashboard that alerts arrive instantly, and that polling covers a socket down', async () => {
+    const streamer = await subscribedStreamer();
+    const dashboard = () =>
+      request(instance.server)
+        .get('/dashboard')
+        .set('cookie', sessionCookie(instance, streamer.streamerId))
+        .set('accept-language', 'ru');
+
+    const connected = requireElement((await dashboard()).text, 'realtime-state');
+    expect(connected.attributes['data-state']).toBe('connected');
+    expect(connected.text).toBe('Оповещения приходят мгновенно.');
+
+    centrifugo.silence(streamer.daUserId);
+    await waitFor(async () => (await stateOf(streamer.streamerId)) === 'reconnecting', {
+      what: 'reconnecting',
+    });
+    expect(requireElement((await dashboard()).text, 'realtime-state').attributes['data-state']).toBe(
+      'connecting',
+    );
+    await waitFor(async () => (await stateOf(streamer.streamerId)) === 'connected', {
+      what: 'connected again',
     });
   });
 

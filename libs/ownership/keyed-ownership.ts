@@ -6,6 +6,7 @@ import { KeyStateRecorder } from './key-state-recorder';
 import {
   fairShare,
   freeKeys,
+  keysToShed,
   planClaims,
   validateOwnershipTiming,
   type ClusterView,
@@ -24,10 +25,10 @@ import { RedisOwnershipStore } from './redis-ownership-store';
 /**
  * Keyed workers that exactly one live instance runs: each key is a lease (`LockKeys.owned(kind, key)`) renewed
  * every `renewMs`, and its worker runs only while the lease is valid by this instance's clock. Instances claim
- * free keys up to their fair share. Ownership is sticky: an instance never gives up a healthy key because
- * another instance joined, and an instance above its share does not shed keys; the split evens out only as
- * keys are released (no longer wanted, lost, or the owner stopped). Without Redis the store is in memory and
- * this instance is the whole cluster, through the same code.
+ * free keys up to their fair share. Ownership is sticky: an instance gives up no healthy key while it holds no
+ * more than its fair share plus the slack; above that (the first instance of a cluster starting together
+ * took everything) it hands keys back, newest first, down to the even share, released at once for the others.
+ * Without Redis the store is in memory and this instance is the whole cluster, through the same code.
  */
 export class KeyedOwnership {
   private readonly logger: Logger;
@@ -152,7 +153,7 @@ export class KeyedOwnership {
   }
 
   private async pass(): Promise<WatchdogPass> {
-    const result: WatchdogPass = { claimed: 0, released: 0, restarted: 0 };
+    const result: WatchdogPass = { claimed: 0, released: 0, restarted: 0, shed: 0 };
     if (!this.wanted || this.stopped) {
       return result;
     }
@@ -182,8 +183,22 @@ export class KeyedOwnership {
     const held = new Map([...this.keys.values()].map((owned) => [owned.key, owned.epoch]));
     const view: ClusterView = { self: this.settings.instanceId, wanted, live, states, held };
     await this.recorder.reconcile(view, this.keys);
+    result.shed = await this.shedAboveShare(view);
     result.claimed = await this.claimFree(view);
     return result;
+  }
+
+  private async shedAboveShare({ wanted, live }: ClusterView): Promise<number> {
+    const count = keysToShed(this.keys.size, wanted.size, live.size, this.settings.slack);
+    if (count === 0) {
+      return 0;
+    }
+    const newestFirst = [...this.keys.values()].sort((a, b) => b.since - a.since).slice(0, count);
+    this.logger.log(
+      `${this.settings.instanceId} hands back ${count} of ${this.keys.size} keys (fair share ${fairShare(wanted.size, live.size, 0)} over ${live.size} live instances)`,
+    );
+    await Promise.all(newestFirst.map((owned) => this.release(owned, 'above fair share', false)));
+    return count;
   }
 
   private async claimFree(view: ClusterView): Promise<number> {

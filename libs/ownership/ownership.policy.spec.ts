@@ -1,6 +1,7 @@
 import {
   fairShare,
   freeKeys,
+  keysToShed,
   planClaims,
   reconcile,
   validateOwnershipTiming,
@@ -112,5 +113,22 @@ describe(reconcile.name, () => {
     expect(rewrite).toEqual(['wrong-epoch', 'missing']);
     expect(disown.map(({ key }) => key)).toEqual(['not-held']);
     expect(forget.map(({ key }) => key)).toEqual(['unwanted-dead', 'unwanted-released']);
+  });
+});
+
+describe(keysToShed.name, () => {
+  it('keeps every key while the instance is within its fair share plus the slack', () => {
+    expect(keysToShed(4, 9, 3, 1)).toBe(0);
+    expect(keysToShed(3, 9, 4, 1)).toBe(0);
+  });
+
+  it('hands back down to the even share above that', () => {
+    expect(keysToShed(9, 9, 3, 1)).toBe(6);
+    expect(keysToShed(5, 9, 3, 1)).toBe(2);
+  });
+
+  it('keeps everything on a lone instance and hands everything back when nothing is wanted', () => {
+    expect(keysToShed(7, 7, 1, 0)).toBe(0);
+    expect(keysToShed(2, 0, 2, 1)).toBe(2);
   });
 });

@@ -12,6 +12,15 @@ export function fairShare(wanted: number, live: number, slack: number): number {
   return Math.ceil(wanted / Math.max(live, 1)) + Math.max(slack, 0);
 }
 
+/**
+ * How many keys an instance holding `held` should hand back: none while it is within its fair share plus the
+ * slack (ownership is sticky), else down to the even share, so the keys a lone first instance took at a
+ * cluster's cold start (or the last instance up after a rolling restart) spread over the instances that joined.
+ */
+export function keysToShed(held: number, wanted: number, live: number, slack: number): number {
+  return held > fairShare(wanted, live, slack) ? held - fairShare(wanted, live, 0) : 0;
+}
+
 export interface ClaimPlan {
   /** Keys to try, in order, while the instance holds fewer than `evenShare`. */
   first: string[];

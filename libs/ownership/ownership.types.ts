@@ -53,6 +53,8 @@ export interface WatchdogPass {
   claimed: number;
   released: number;
   restarted: number;
+  /** Keys handed back because this instance held more than its fair share plus the slack. */
+  shed: number;
 }
 
 /** The statuses the ownership itself records; workers report their own through `report()`. */

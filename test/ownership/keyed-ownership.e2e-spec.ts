@@ -83,13 +83,23 @@ describe(KeyedOwnership.name, () => {
       await newCluster(backend, ['a', 'b', 'c']);
       const [only] = await joinAll(1);
 
-      await expect(only.ownership.watchdog()).resolves.toEqual({ claimed: 3, released: 0, restarted: 0 });
+      await expect(only.ownership.watchdog()).resolves.toEqual({
+        claimed: 3,
+        released: 0,
+        restarted: 0,
+        shed: 0,
+      });
       expect(only.ownership.owned().sort()).toEqual(['a', 'b', 'c']);
       expect(['a', 'b', 'c'].map((key) => cluster!.log.alive(key).length)).toEqual([1, 1, 1]);
       const [run] = cluster!.log.alive('b');
 
       cluster!.wanted = ['a', 'c'];
-      await expect(only.ownership.watchdog()).resolves.toEqual({ claimed: 0, released: 1, restarted: 0 });
+      await expect(only.ownership.watchdog()).resolves.toEqual({
+        claimed: 0,
+        released: 1,
+        restarted: 0,
+        shed: 0,
+      });
 
       expect(run.abortedAt).toBeDefined();
       expect(cluster!.log.alive('b')).toEqual([]);
@@ -131,6 +141,22 @@ describe(KeyedOwnership.name, () => {
 
       expect(members.map(({ ownership }) => ownership.owned().length)).toEqual([3, 3, 3]);
       expect(cluster!.settled()).toBe(true);
+    });
+
+    it('spreads the keys of a cold start: the first instance up took all nine, the two that join get 3 each', async () => {
+      await newCluster(backend, NINE_KEYS);
+      const [first] = await joinAll(1);
+      await first.ownership.watchdog();
+      expect(first.ownership.owned()).toHaveLength(9);
+
+      await joinAll(2);
+      await expect(first.ownership.watchdog()).resolves.toMatchObject({ shed: 6, claimed: 0 });
+      await cluster!.pass();
+      await cluster!.pass();
+
+      expect(cluster!.running.map(({ ownership }) => ownership.owned().length)).toEqual([3, 3, 3]);
+      expect(cluster!.settled()).toBe(true);
+      expect(cluster!.log.runs).toHaveLength(9 + 6);
     });
 
     it('is sticky: a fourth instance joining takes no key from healthy owners', async () => {
@@ -208,13 +234,23 @@ describe(KeyedOwnership.name, () => {
         owner: only.instanceId,
         lastError: 'socket closed',
       });
-      await expect(only.ownership.watchdog()).resolves.toEqual({ claimed: 0, released: 0, restarted: 1 });
+      await expect(only.ownership.watchdog()).resolves.toEqual({
+        claimed: 0,
+        released: 0,
+        restarted: 1,
+        shed: 0,
+      });
 
       const [second] = cluster!.log.alive('a');
       expect(second).not.toBe(first);
       expect(second.epoch).toBe(first.epoch);
       expect(first.abortedAt).toBeDefined();
-      await expect(only.ownership.watchdog()).resolves.toEqual({ claimed: 0, released: 0, restarted: 0 });
+      await expect(only.ownership.watchdog()).resolves.toEqual({
+        claimed: 0,
+        released: 0,
+        restarted: 0,
+        shed: 0,
+      });
     });
 
     it('refuses a report with a stale epoch; states() on another instance shows owner, status and epoch', async () => {
@@ -324,7 +360,12 @@ describe(KeyedOwnership.name, () => {
       const only = await cluster!.join();
       expect(only.redis.client).toBeNull();
 
-      await expect(only.ownership.watchdog()).resolves.toEqual({ claimed: 3, released: 0, restarted: 0 });
+      await expect(only.ownership.watchdog()).resolves.toEqual({
+        claimed: 3,
+        released: 0,
+        restarted: 0,
+        shed: 0,
+      });
 
       await expect(only.ownership.liveInstances()).resolves.toEqual([only.instanceId]);
       expect(only.ownership.owned().sort()).toEqual(['a', 'b', 'c']);

@@ -100,6 +100,11 @@ export class KeyedOwnership {
     return (await this.store.all()).sort((a, b) => a.key.localeCompare(b.key));
   }
 
+  /** Shared state of one key, or null when nobody owns or reported it. */
+  state(key: string): Promise<KeyState | null> {
+    return this.store.one(key);
+  }
+
   /** Keys this instance runs now. */
   owned(): string[] {
     return [...this.keys.values()].filter((owned) => owned.isOwner()).map((owned) => owned.key);

@@ -18,8 +18,10 @@ describe(MemoryOwnershipStore.name, () => {
     await expect(sut.write(state(5, 'reported'))).resolves.toBe(true);
     await expect(sut.remove('k', 4)).resolves.toBe(false);
     await expect(sut.all()).resolves.toEqual([state(5, 'reported')]);
+    await expect(sut.one('k')).resolves.toEqual(state(5, 'reported'));
     await expect(sut.remove('k', 6)).resolves.toBe(true);
     await expect(sut.all()).resolves.toEqual([]);
+    await expect(sut.one('k')).resolves.toBeNull();
   });
 
   it('prunes heartbeats that have expired', async () => {

@@ -17,6 +17,7 @@ export interface OwnershipStore {
   /** Deletes the key's state unless a newer epoch owns it; false when refused. */
   remove(key: string, epoch: number): Promise<boolean>;
   all(): Promise<KeyState[]>;
+  one(key: string): Promise<KeyState | null>;
 }
 
 export class MemoryOwnershipStore implements OwnershipStore {
@@ -60,6 +61,11 @@ export class MemoryOwnershipStore implements OwnershipStore {
 
   all(): Promise<KeyState[]> {
     return Promise.resolve([...this.states.values()].map((state) => ({ ...state })));
+  }
+
+  one(key: string): Promise<KeyState | null> {
+    const state = this.states.get(key);
+    return Promise.resolve(state ? { ...state } : null);
   }
 
   private accepts(key: string, epoch: number): boolean {

@@ -90,4 +90,9 @@ export class RedisOwnershipStore implements OwnershipStore {
     const fields = await this.client.hgetall(this.statesKey);
     return Object.values(fields).map((json) => JSON.parse(json) as KeyState);
   }
+
+  async one(key: string): Promise<KeyState | null> {
+    const json = await this.client.hget(this.statesKey, key);
+    return json === null ? null : (JSON.parse(json) as KeyState);
+  }
 }

@@ -107,7 +107,7 @@ export class RealtimeService implements OnApplicationBootstrap, BeforeApplicatio
     if (!this.settings.enabled) {
       return 'off';
     }
-    const state = (await this.ownership.states()).find((candidate) => candidate.key === streamerId);
+    const state = await this.ownership.state(streamerId);
     return state?.owner && state.status === 'connected' ? 'connected' : 'connecting';
   }
 

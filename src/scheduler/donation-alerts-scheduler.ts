@@ -165,9 +165,14 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     const started = this.clock.now();
     let outcome: PollOutcome;
     // A safety poll of a streamer whose push channel delivers uses only budget the others leave over.
-    const priority = (await this.pushActivity.isActive(streamerId)) ? 'spare' : 'normal';
+    const pushActive = await this.pushActivity.isActive(streamerId);
     try {
-      outcome = await this.poller.poll(streamerId, fencingToken, state.requestsNeeded, priority);
+      outcome = await this.poller.poll(
+        streamerId,
+        fencingToken,
+        state.requestsNeeded,
+        pushActive ? 'spare' : 'normal',
+      );
     } catch (error) {
       const decision = afterFailure(state, error, { now: this.clock.now(), dueAt }, this.settings);
       if (decision.result.status === 'failed' && decision.result.kind === 'internal') {
@@ -180,7 +185,6 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     }
     const now = this.clock.now();
     this.metrics.pollDuration.observe((now - started) / 1000);
-    const pushActive = await this.pushActivity.isActive(streamerId);
     return afterSuccess(state, outcome, { now, pushActive }, this.settings);
   }
 

@@ -253,7 +253,7 @@ describe(KeyedOwnership.name, () => {
       });
     });
 
-    it('refuses a report with a stale epoch; states() on another instance shows owner, status and epoch', async () => {
+    it('refuses a report with a stale epoch; states() and state() on another instance show owner, status and epoch', async () => {
       await newCluster(backend, ['a']);
       const [owner, other] = await joinAll(2);
       await cluster!.pass();
@@ -272,6 +272,11 @@ describe(KeyedOwnership.name, () => {
           epoch: run.epoch,
         }),
       ]);
+      await expect(reader.ownership.state('a')).resolves.toMatchObject({
+        owner: holder.instanceId,
+        status: 'connected',
+      });
+      await expect(reader.ownership.state('unknown')).resolves.toBeNull();
 
       await holder.ownership.stop();
       holder.gone = true;

@@ -17,3 +17,13 @@ export function defineNamespace<Key extends string, Env extends object, Value>(
 ): ConfigNamespace<Key, Env, Value> {
   return namespace;
 }
+
+/** The rule every lease shares: it must outlive two renewals, or one late renewal loses it. */
+export function leaseOutlivesTwoRenewals(
+  lease: { name: string; ms: number },
+  renew: { name: string; ms: number },
+): string[] {
+  return lease.ms >= renew.ms * 2
+    ? []
+    : [`${lease.name} (${lease.ms}) must be at least twice ${renew.name} (${renew.ms})`];
+}

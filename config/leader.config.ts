@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Min } from 'class-validator';
 import type { LeaderOptions } from '../libs/locks';
-import { defineNamespace } from './config-namespace';
+import { defineNamespace, leaseOutlivesTwoRenewals } from './config-namespace';
 import { toInteger } from './env-parsing';
 
 export class LeaderEnv {
@@ -20,7 +20,8 @@ export const leaderNamespace = defineNamespace({
     leaseMs: env.LEADER_LEASE_MS ?? 60_000,
   }),
   check: ({ heartbeatMs, leaseMs }) =>
-    leaseMs >= heartbeatMs * 2
-      ? []
-      : [`LEADER_LEASE_MS (${leaseMs}) must be at least twice LEADER_HEARTBEAT_MS (${heartbeatMs})`],
+    leaseOutlivesTwoRenewals(
+      { name: 'LEADER_LEASE_MS', ms: leaseMs },
+      { name: 'LEADER_HEARTBEAT_MS', ms: heartbeatMs },
+    ),
 });

@@ -14,8 +14,6 @@ export class RealtimeEnv {
   @IsOptional() @Transform(toInteger) @IsInt() @Min(100) DA_REALTIME_SILENCE_MS?: number;
   @IsOptional() @Transform(toInteger) @IsInt() @Min(10) DA_REALTIME_RECONNECT_MIN_MS?: number;
   @IsOptional() @Transform(toInteger) @IsInt() @Min(10) DA_REALTIME_RECONNECT_MAX_MS?: number;
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(50) CLUSTER_RENEW_MS?: number;
-  @IsOptional() @Transform(toInteger) @IsInt() @Min(100) CLUSTER_LEASE_MS?: number;
   @IsOptional() @Transform(toInteger) @IsInt() @Min(50) WATCHDOG_INTERVAL_MS?: number;
 }
 
@@ -31,9 +29,6 @@ export interface RealtimeConfig {
   /** Reconnect backoff: from min, doubling per failed attempt, up to max, with jitter. */
   reconnectMinMs: number;
   reconnectMaxMs: number;
-  /** Socket ownership across the cluster: leases renewed every renewMs for leaseMs. */
-  renewMs: number;
-  leaseMs: number;
   /** Claims orphaned streamers, restarts dead sockets, stops unwanted ones. */
   watchdogMs: number;
 }
@@ -49,14 +44,9 @@ export const realtimeNamespace = defineNamespace({
     silenceMs: env.DA_REALTIME_SILENCE_MS ?? 120_000,
     reconnectMinMs: env.DA_REALTIME_RECONNECT_MIN_MS ?? 1000,
     reconnectMaxMs: env.DA_REALTIME_RECONNECT_MAX_MS ?? 60_000,
-    renewMs: env.CLUSTER_RENEW_MS ?? 10_000,
-    leaseMs: env.CLUSTER_LEASE_MS ?? 30_000,
     watchdogMs: env.WATCHDOG_INTERVAL_MS ?? 30_000,
   }),
   check: (c) => [
-    ...(c.leaseMs >= c.renewMs * 2
-      ? []
-      : [`CLUSTER_LEASE_MS (${c.leaseMs}) must be at least twice CLUSTER_RENEW_MS (${c.renewMs})`]),
     ...(c.reconnectMaxMs >= c.reconnectMinMs
       ? []
       : [`DA_REALTIME_RECONNECT_MAX_MS must be at least DA_REALTIME_RECONNECT_MIN_MS`]),

@@ -7,7 +7,7 @@ import {
   MemorySlidingWindowLimiter,
   RedisSlidingWindowLimiter,
   SlidingWindowLimiter,
-} from './sliding-window.limiter';
+} from '../../libs/rate-limit';
 
 /** DonationAlerts' OAuth and REST API, and the request budgets every caller of it shares. */
 @Module({

@@ -1,7 +1,7 @@
 import type { SchedulerConfig } from '../../config';
 import { ManualClock } from '../../test/support/manual-clock';
 import { BudgetExhaustedError, DonationAlertsBudget } from './request-budget';
-import { MemorySlidingWindowLimiter } from './sliding-window.limiter';
+import { MemorySlidingWindowLimiter } from '../../libs/rate-limit';
 
 describe(DonationAlertsBudget.name, () => {
   const settings = { appLimit: 8, perStreamerLimit: 100, rateWindowMs: 60_000 } as SchedulerConfig;

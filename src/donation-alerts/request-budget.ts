@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectConfig, type SchedulerConfig } from '../../config';
 import { Clock } from '../../libs/clock';
-import { SlidingWindowLimiter } from './sliding-window.limiter';
+import { SlidingWindowLimiter } from '../../libs/rate-limit';
 
 const APP_KEY = 'donationalerts:app';
 

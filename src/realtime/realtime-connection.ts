@@ -17,7 +17,7 @@ import type { RealtimeActivityStore } from './realtime-activity.store';
 import { RealtimeApi, type SocketCredentials } from './realtime-api';
 import { RealtimeSocket, type SocketEnd } from './realtime-socket';
 import type { RealtimeMetrics } from './realtime.metrics';
-import { reconnectDelay } from './reconnect-backoff';
+import { reconnectDelay } from '../../libs/retry';
 
 /** A socket's state as operators and the dashboard see it. */
 export type RealtimeState = 'connecting' | 'connected' | 'reconnecting' | 'needs_reauth' | 'stopped';

@@ -5,7 +5,7 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { EventEmitter2, OnEvent } from '@nestjs/event-emitter';
-import { InjectConfig, type AppConfig, type RealtimeConfig } from '../../config';
+import { InjectConfig, type AppConfig, type ClusterConfig, type RealtimeConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { LockProvider } from '../../libs/locks';
 import { KeyedOwnership, type KeyState, type OwnedWork } from '../../libs/ownership';
@@ -34,6 +34,7 @@ export class RealtimeService implements OnApplicationBootstrap, BeforeApplicatio
   constructor(
     @InjectConfig('realtime') readonly settings: RealtimeConfig,
     @InjectConfig('app') app: AppConfig,
+    @InjectConfig('cluster') cluster: ClusterConfig,
     locks: LockProvider,
     redis: RedisConnection,
     clock: Clock,
@@ -49,7 +50,7 @@ export class RealtimeService implements OnApplicationBootstrap, BeforeApplicatio
     metrics: RealtimeMetrics,
   ) {
     this.ownership = new KeyedOwnership(
-      { kind: 'realtime', instanceId: app.instanceId, renewMs: settings.renewMs, leaseMs: settings.leaseMs },
+      { kind: 'realtime', instanceId: app.instanceId, ...cluster },
       locks,
       redis,
       clock,

@@ -2,7 +2,7 @@ import {
   MemorySlidingWindowLimiter,
   RedisSlidingWindowLimiter,
   type SlidingWindowLimiter,
-} from '../../src/donation-alerts/sliding-window.limiter';
+} from '../../libs/rate-limit';
 import { openRedisInstances } from '../support/redis';
 
 interface LimiterBackend {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RedisScript, type RedisConnection } from '../../libs/redis';
+import { RedisScript, type RedisConnection } from '../redis';
 
 export interface Allowance {
   key: string;

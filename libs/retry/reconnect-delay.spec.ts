@@ -1,4 +1,4 @@
-import { reconnectDelay } from './reconnect-backoff';
+import { reconnectDelay } from './reconnect-delay';
 
 describe(reconnectDelay.name, () => {
   const limits = { minMs: 1000, maxMs: 60_000 };

@@ -43,7 +43,16 @@ export class KeyStateRecorder {
 
   /** Records that the lease of `epoch` no longer runs the key; refused once a newer owner recorded its own. */
   released(key: string, epoch: number, status: string, lastError: string | null): Promise<boolean> {
-    const state = { key, owner: null, since: null, status, lastError, epoch, updatedAt: this.clock.now() };
+    const state = {
+      key,
+      owner: null,
+      since: null,
+      status,
+      lastError,
+      epoch,
+      updatedAt: this.clock.now(),
+      previousOwner: this.self,
+    };
     return this.store.write(state).catch(() => false);
   }
 

@@ -86,6 +86,20 @@ describe(freeKeys.name, () => {
     };
     expect(freeKeys(view)).toEqual(['unrecorded', 'released', 'dead-owner', 'mine-stale']);
   });
+
+  it('puts the keys this instance ran last first', () => {
+    const view: ClusterView = {
+      self: 'me',
+      wanted: new Set(['theirs', 'mine', 'never']),
+      live: new Set(['me']),
+      states: [
+        { ...state('theirs', null, 1), previousOwner: 'other' },
+        { ...state('mine', null, 2), previousOwner: 'me' },
+      ],
+      held: new Map(),
+    };
+    expect(freeKeys(view)).toEqual(['mine', 'theirs', 'never']);
+  });
 });
 
 describe(reconcile.name, () => {

@@ -60,13 +60,18 @@ export interface ClusterView {
   held: ReadonlyMap<string, number>;
 }
 
-/** Wanted keys this instance may try to claim: nobody records them, or their recorded owner is not live. */
+/**
+ * Wanted keys this instance may try to claim: nobody records them, or their recorded owner is not live. Keys
+ * this instance ran last come first, so an instance restarted with the same id takes its own keys back.
+ */
 export function freeKeys({ self, wanted, live, states, held }: ClusterView): string[] {
-  const ownerOf = new Map(states.map((state) => [state.key, state.owner]));
-  return [...wanted].filter((key) => {
-    const owner = ownerOf.get(key) ?? null;
+  const recorded = new Map(states.map((state) => [state.key, state]));
+  const free = [...wanted].filter((key) => {
+    const owner = recorded.get(key)?.owner ?? null;
     return !held.has(key) && (owner === null || owner === self || !live.has(owner));
   });
+  const wasMine = (key: string) => recorded.get(key)?.previousOwner === self;
+  return [...free.filter(wasMine), ...free.filter((key) => !wasMine(key))];
 }
 
 export interface Reconciliation {

@@ -46,6 +46,8 @@ export interface KeyState {
   lastError: string | null;
   epoch: number | null;
   updatedAt: number | null;
+  /** Set when the key was released or lost: the instance that ran it last (restarts with a stable INSTANCE_ID claim theirs back first). */
+  previousOwner?: string | null;
 }
 
 /** What one watchdog pass did. */

@@ -5,6 +5,7 @@ import {
   type FakeReply,
   type FakeRequest,
 } from './fake-http-server';
+import { type ChatAccount, type ChatAccounts } from './fake-twitch-chat';
 import { FakeOAuthProvider } from './fake-oauth-provider';
 import { type OAuthTokenPair } from './oauth-tokens';
 
@@ -63,7 +64,7 @@ const TOKEN_PATH = '/oauth2/token';
  * Twitch's id host (`/oauth2/*`) and API host (`/helix/*`) on one local server: the app points both
  * TWITCH_AUTH_BASE_URL and TWITCH_API_BASE_URL at `baseUrl`.
  */
-export class FakeTwitch extends FakeOAuthProvider<string, TwitchUser> {
+export class FakeTwitch extends FakeOAuthProvider<string, TwitchUser> implements ChatAccounts {
   readonly authorizeRequests: TwitchAuthorizeRequest[] = [];
 
   private constructor(options: FakeTwitchOptions) {
@@ -116,6 +117,15 @@ export class FakeTwitch extends FakeOAuthProvider<string, TwitchUser> {
     };
     this.users.set(user.id, user);
     return { ...user };
+  }
+
+  /** Who a live access token logs in to chat as (for `FakeTwitchChat`); undefined when it does not work. */
+  chatAccountOf(token: string): ChatAccount | undefined {
+    const info = this.tokens.accessToken(token);
+    const user = info && this.users.get(info.userId);
+    return (
+      user && { userId: user.id, login: user.login, displayName: user.display_name, scopes: info.scopes }
+    );
   }
 
   private authorize(request: FakeRequest): FakeReply {

@@ -281,7 +281,7 @@ describe(IrcWsTransport.name, () => {
   });
 
   it('PINGs after a silence and stays connected while the server answers', async () => {
-    const bot = await connected({ ...TIMINGS, idlePingMs: 100, pongTimeoutMs: 300 });
+    const bot = await connected({ ...TIMINGS, idlePingMs: 100, pongTimeoutMs: 2_000 });
     const disconnected = jest.fn();
     bot.on('disconnected', disconnected);
 

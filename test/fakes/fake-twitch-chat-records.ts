@@ -34,7 +34,8 @@ export interface ChatViolation {
   at: number;
 }
 
-export interface ChatPong {
+/** A PING or PONG a client sent; `text` is its argument. */
+export interface ChatKeepalive {
   connectionId: number;
   login?: string;
   text: string;
@@ -68,7 +69,9 @@ export abstract class FakeChatRecords {
   readonly messages: ChatMessage[] = [];
   readonly violations: ChatViolation[] = [];
   /** PONGs clients sent (answers to `ping()`). */
-  readonly pongs: ChatPong[] = [];
+  readonly pongs: ChatKeepalive[] = [];
+  /** PINGs clients sent (answered unless `stopAnsweringPings()`). */
+  readonly pings: ChatKeepalive[] = [];
 
   protected readonly events = new EventEmitter();
   private readonly maxMembers = new Map<string, number>();
@@ -130,7 +133,7 @@ export abstract class FakeChatRecords {
     return this.next('message', (message: ChatMessage) => matches(message.channel, channel));
   }
 
-  nextPong(): Promise<ChatPong> {
+  nextPong(): Promise<ChatKeepalive> {
     return this.next('pong', () => true);
   }
 
@@ -155,7 +158,11 @@ export abstract class FakeChatRecords {
     this.events.emit('message', message);
   }
 
-  protected recordPong(pong: ChatPong): void {
+  protected recordPing(ping: ChatKeepalive): void {
+    this.pings.push(ping);
+  }
+
+  protected recordPong(pong: ChatKeepalive): void {
     this.pongs.push(pong);
     this.events.emit('pong', pong);
   }

@@ -250,6 +250,16 @@ describe(FakeTwitchChat.name, () => {
       expect(await bare.next('USERSTATE #')).toMatch(/^:tmi\.twitch\.tv USERSTATE #streamer_one$/);
     });
 
+    it('refuses to join a suspended channel with msg_channel_suspended', async () => {
+      chat.suspendChannel('gone');
+      const socket = await login();
+      socket.send('JOIN #gone');
+      expect(await socket.next('NOTICE')).toBe(
+        '@msg-id=msg_channel_suspended :tmi.twitch.tv NOTICE #gone :This channel does not exist or has been suspended.',
+      );
+      expect(chat.currentMembers('gone')).toEqual([]);
+    });
+
     it('joins a comma-separated list, answers PART, and records parts and the most members at once', async () => {
       const first = await login();
       first.send('JOIN #streamer_one,#other');

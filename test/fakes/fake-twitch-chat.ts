@@ -77,6 +77,7 @@ export class FakeTwitchChat extends FakeChatRecords {
   private readonly accounts = new Map<string, ChatAccount>();
   private readonly moderators = new Map<string, Set<string>>();
   private readonly roomIds = new Map<string, string>();
+  private readonly suspended = new Set<string>();
   private nextConnectionId = 1;
   private port = 0;
 
@@ -120,6 +121,11 @@ export class FakeTwitchChat extends FakeChatRecords {
   /** The `room-id` of the channel (the broadcaster's user id); a made-up one unless set. */
   setRoomId(channel: string, roomId: string): void {
     this.roomIds.set(channelLogin(channel), roomId);
+  }
+
+  /** JOINs of the channel are refused with `msg_channel_suspended`, as for a banned or deleted account. */
+  suspendChannel(channel: string): void {
+    this.suspended.add(channelLogin(channel));
   }
 
   /** A viewer's chat line, delivered to every connection joined to the channel; returns how many got it. */
@@ -224,6 +230,7 @@ export class FakeTwitchChat extends FakeChatRecords {
       case 'NICK':
         return this.login(connection, params[0] ?? '');
       case 'PING':
+        this.recordPing({ connectionId: connection.id, login, text: params.at(-1) ?? '', at: this.now() });
         if (connection.answersPings) {
           this.send(connection, [serverLine(undefined, TMI, 'PONG', [TMI], params[0] ?? TMI)]);
         }
@@ -292,11 +299,16 @@ export class FakeTwitchChat extends FakeChatRecords {
   private join(connection: Connection, channel: string): void {
     const login = connection.account!.login;
     const name = channelLogin(channel);
-    if (!channel.startsWith('#') || name === '' || connection.channels.has(name)) {
+    if (!channel.startsWith('#') || !/^[a-z0-9_]+$/.test(name) || connection.channels.has(name)) {
       return;
     }
     if (!this.admitJoin(connection.id, login, name)) {
       return this.punish(connection);
+    }
+    if (this.suspended.has(name)) {
+      const tags = this.tagsFor(connection, { 'msg-id': 'msg_channel_suspended' });
+      const text = 'This channel does not exist or has been suspended.';
+      return this.send(connection, [serverLine(tags, TMI, 'NOTICE', [`#${name}`], text)]);
     }
     connection.channels.add(name);
     const lines = [

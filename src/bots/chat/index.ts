@@ -1,0 +1,2 @@
+export * from './chat-transport';
+export * from './irc-ws-transport';

@@ -14,11 +14,13 @@ import { webhooksNamespace, type WebhooksConfig } from './webhooks.config';
 import { overlayNamespace, type OverlayConfig } from './overlay.config';
 import { realtimeNamespace, type RealtimeConfig } from './realtime.config';
 import { clusterNamespace, type ClusterConfig } from './cluster.config';
+import { botsNamespace, type BotsConfig } from './bots.config';
 
 export type { Environment } from './config-namespace';
 export type {
   AdminConfig,
   AppConfig,
+  BotsConfig,
   ClusterConfig,
   DatabaseConfig,
   DonationAlertsConfig,
@@ -46,6 +48,7 @@ export interface AllConfig {
   overlay: OverlayConfig;
   realtime: RealtimeConfig;
   cluster: ClusterConfig;
+  bots: BotsConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -64,6 +67,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   overlayNamespace,
   realtimeNamespace,
   clusterNamespace,
+  botsNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

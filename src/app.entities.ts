@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config';
+import { BOTS_ENTITIES } from './bots';
 import { buildDataSourceOptions } from './database';
 import { DONATIONS_ENTITIES } from './donations';
 import { OAUTH_ENTITIES } from './oauth';
@@ -12,6 +13,7 @@ export const ENTITIES = [
   ...DONATIONS_ENTITIES,
   ...OAUTH_ENTITIES,
   ...WEBHOOKS_ENTITIES,
+  ...BOTS_ENTITIES,
 ];
 
 /** The DataSource options of the app, the migration CLI (`ormconfig.ts`) and the tests. */

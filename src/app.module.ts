@@ -19,6 +19,7 @@ import { SchedulerModule } from './scheduler';
 import { OAuthModule } from './oauth';
 import { OverlayModule } from './overlay';
 import { RealtimeModule } from './realtime';
+import { BotsModule } from './bots';
 import { SecurityModule } from './security';
 import { WebhooksModule } from './webhooks';
 import { SessionsModule } from './sessions';
@@ -53,6 +54,7 @@ export class AppModule {
         WebhooksModule,
         OverlayModule,
         RealtimeModule,
+        BotsModule,
         JobsModule,
       ],
     };

@@ -44,6 +44,7 @@ export class OnboardingService {
       scopes,
     });
     this.logger.log(`Streamer ${streamer.id} (twitch ${user.login}) logged in`);
+    await this.events.emitAsync(OnboardingEvents.twitchLoggedIn, streamer.id);
     return streamer;
   }
 

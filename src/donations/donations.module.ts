@@ -21,6 +21,12 @@ import { TypeOrmDonationsRepository } from './typeorm-donations.repository';
       inject: [Clock],
     }),
   ],
-  exports: [DonationCursorsRepository, DonationIngestor, DonationAnnouncer, PushActivity],
+  exports: [
+    DonationCursorsRepository,
+    DonationsRepository,
+    DonationIngestor,
+    DonationAnnouncer,
+    PushActivity,
+  ],
 })
 export class DonationsModule {}

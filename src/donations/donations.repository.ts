@@ -23,4 +23,6 @@ export abstract class DonationsRepository {
   abstract markAnnounced(ids: string[], at: number): Promise<void>;
   /** Stored before `receivedBefore` and never announced, oldest first. */
   abstract findUnannounced(receivedBefore: number, limit: number): Promise<Donation[]>;
+  /** The streamer's donations stored at or after `receivedSince`, oldest first. */
+  abstract findReceivedSince(streamerId: string, receivedSince: number, limit: number): Promise<Donation[]>;
 }

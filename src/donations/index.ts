@@ -4,5 +4,6 @@ export * from './donation-cursors.repository';
 export * from './donation-ingestor';
 export * from './donations.events';
 export * from './donations.module';
+export * from './donations.repository';
 export * from './entities';
 export * from './push-activity';

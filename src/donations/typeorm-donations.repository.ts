@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { DataSource, In, IsNull, LessThan } from 'typeorm';
+import { DataSource, In, IsNull, LessThan, MoreThanOrEqual } from 'typeorm';
 import { dialectOf, entityManagerOf, positional, queryRows, type Transaction } from '../../libs/database';
 import type { Donation, IncomingDonation } from './donation';
 import { DonationsRepository, type DonationOrigin } from './donations.repository';
@@ -64,5 +64,14 @@ export class TypeOrmDonationsRepository extends DonationsRepository {
       take: limit,
     });
     return pending.map(({ announcedAt: _announcedAt, ...donation }) => donation);
+  }
+
+  async findReceivedSince(streamerId: string, receivedSince: number, limit: number): Promise<Donation[]> {
+    const recent = await this.dataSource.getRepository(DonationEntity).find({
+      where: { streamerId, receivedAt: MoreThanOrEqual(receivedSince) },
+      order: { receivedAt: 'ASC', createdAt: 'ASC' },
+      take: limit,
+    });
+    return recent.map(({ announcedAt: _announcedAt, ...donation }) => donation);
   }
 }

@@ -7,6 +7,7 @@ import {
   type HealthCheckResult,
 } from '@nestjs/terminus';
 import { ClusterHealthIndicator } from './cluster.health';
+import { BotsHealthIndicator } from './bots.health';
 import { RealtimeHealthIndicator } from './realtime.health';
 import { RedisHealthIndicator } from './redis.health';
 import { SchemaHealthIndicator } from './schema.health';
@@ -21,11 +22,14 @@ export class HealthController {
     private readonly cluster: ClusterHealthIndicator,
     private readonly schema: SchemaHealthIndicator,
     private readonly realtime: RealtimeHealthIndicator,
+    private readonly bots: BotsHealthIndicator,
   ) {}
 
   @Get()
   @HealthCheck()
-  @ApiOperation({ summary: 'Full status: database, schema, Redis, cluster role, realtime sockets' })
+  @ApiOperation({
+    summary: 'Full status: database, schema, Redis, cluster role, realtime sockets, chat bots',
+  })
   check(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.database.pingCheck('database').withTimeout(1500),
@@ -33,6 +37,7 @@ export class HealthController {
       () => this.redis.check(),
       () => this.cluster.check(),
       () => this.realtime.check(),
+      () => this.bots.check(),
     ]);
   }
 

@@ -1,9 +1,16 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { InjectConfig, type RealtimeConfig, type SchedulerConfig, type TwitchConfig } from '../../config';
+import {
+  InjectConfig,
+  type BotsConfig,
+  type RealtimeConfig,
+  type SchedulerConfig,
+  type TwitchConfig,
+} from '../../config';
 import { LeaderEvents, LeaderService } from '../../libs/locks';
 import { TwitchTokenValidator } from '../auth';
+import { BotsService } from '../bots';
 import { DonationAnnouncer } from '../donations';
 import { RealtimeService } from '../realtime';
 import { DonationAlertsScheduler } from '../scheduler';
@@ -36,6 +43,8 @@ export class ClusterJobsService implements OnApplicationBootstrap {
     @InjectConfig('scheduler') private readonly schedulerSettings: SchedulerConfig,
     @InjectConfig('realtime') private readonly realtimeSettings: RealtimeConfig,
     private readonly realtime: RealtimeService,
+    @InjectConfig('bots') private readonly botsSettings: BotsConfig,
+    private readonly bots: BotsService,
     private readonly scheduler: DonationAlertsScheduler,
     twitchTokens: TwitchTokenValidator,
     membership: SchedulerMembership,
@@ -66,6 +75,13 @@ export class ClusterJobsService implements OnApplicationBootstrap {
       // Every instance: each claims its share of the sockets, takes over a dead owner's, restarts its own.
       void this.realtimeWatchdog();
       this.every('realtime-watchdog', this.realtimeSettings.watchdogMs, () => this.realtimeWatchdog());
+    }
+    if (this.botsSettings.enabled) {
+      // Every instance: restores its share of the bots at once, then takes over dead owners' and restarts its own.
+      void this.bots
+        .restoreBotsFromRedis()
+        .catch((error: Error) => this.logger.warn(`Restoring bots failed: ${error.message}`));
+      this.every('bots-watchdog', this.botsSettings.watchdogMs, () => this.botsWatchdog());
     }
   }
 
@@ -109,6 +125,14 @@ export class ClusterJobsService implements OnApplicationBootstrap {
       await this.realtime.watchdog();
     } catch (error) {
       this.logger.error(`Realtime watchdog failed: ${(error as Error).message}`, (error as Error).stack);
+    }
+  }
+
+  private async botsWatchdog(): Promise<void> {
+    try {
+      await this.bots.watchdog();
+    } catch (error) {
+      this.logger.error(`Bots watchdog failed: ${(error as Error).message}`, (error as Error).stack);
     }
   }
 

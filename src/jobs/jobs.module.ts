@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth';
+import { BotsModule } from '../bots';
 import { DonationsModule } from '../donations';
 import { RealtimeModule } from '../realtime';
 import { SchedulerModule } from '../scheduler';
@@ -15,6 +16,7 @@ import { ClusterJobsService } from './cluster-jobs.service';
     DonationsModule,
     WebhooksModule,
     RealtimeModule,
+    BotsModule,
   ],
   providers: [ClusterJobsService],
   exports: [ClusterJobsService],

@@ -30,6 +30,8 @@ export abstract class StreamersRepository {
   abstract create(streamer: NewStreamer): Promise<StreamerEntity>;
   abstract findById(id: string): Promise<StreamerEntity | null>;
   abstract findByOverlayToken(token: string): Promise<StreamerEntity | null>;
+  /** By Twitch login, case-insensitively (logins are lower case). */
+  abstract findByLogin(login: string): Promise<StreamerEntity | null>;
   /** Gives the streamer a fresh overlay token and returns it; the old one stops matching at once. */
   abstract rotateOverlayToken(id: string): Promise<string>;
   /**

@@ -77,6 +77,10 @@ export class TypeOrmStreamersRepository extends StreamersRepository {
     return this.dataSource.getRepository(StreamerEntity).findOneBy({ overlayToken: token });
   }
 
+  findByLogin(login: string): Promise<StreamerEntity | null> {
+    return this.dataSource.getRepository(StreamerEntity).findOneBy({ login: login.toLowerCase() });
+  }
+
   async rotateOverlayToken(id: string): Promise<string> {
     const token = newOverlayToken();
     await this.dataSource

@@ -5,6 +5,7 @@ import { InjectConfig, type AppConfig } from '../../config';
 import { DASHBOARD_NOTICES, TwitchLogin } from '../auth';
 import { DonationAlertsOAuthClient } from '../donation-alerts';
 import { OAuthCredentialsRepository } from '../oauth';
+import { BotViews } from '../bots';
 import { RealtimeService } from '../realtime';
 import { CurrentStreamer, StreamerSession } from '../sessions';
 import { StreamersRepository } from '../streamers';
@@ -23,6 +24,7 @@ export class PagesController {
     private readonly twitchLogin: TwitchLogin,
     private readonly donationAlerts: DonationAlertsOAuthClient,
     private readonly realtime: RealtimeService,
+    private readonly bots: BotViews,
     @InjectConfig('app') app: AppConfig,
   ) {
     this.publicUrl = app.publicUrl;
@@ -73,6 +75,7 @@ export class PagesController {
             realtime: await this.realtime.viewOf(streamer.id),
           }
         : { state: this.donationAlerts.configured ? 'not-connected' : 'not-configured' },
+      bot: await this.bots.forStreamer(streamer.id),
       notice,
     };
     res.type('html').send(dashboardPage(localeFrom(req.headers['accept-language']), view));

@@ -1,3 +1,4 @@
+import type { BotView } from '../bots';
 import type { CredentialStatus } from '../oauth';
 import type { StreamerStatus } from '../streamers';
 import type { DashboardNotice } from '../auth';
@@ -33,6 +34,7 @@ export interface DashboardView {
     | { state: 'not-configured' }
     | { state: 'not-connected' }
     | { state: 'connected'; accountId: string; status: CredentialStatus; realtime: RealtimeView };
+  bot: BotView;
   notice?: DashboardNotice;
 }
 
@@ -51,6 +53,53 @@ const NOTICES: Record<DashboardNotice, keyof Messages> = {
   'da-taken': 'daTaken',
   'da-failed': 'daFailed',
 };
+
+const BOT_STATUS: Record<string, keyof Messages> = {
+  connected: 'botStatusConnected',
+  needs_permission: 'botStatusConnected',
+  connecting: 'botStatusConnecting',
+  starting: 'botStatusConnecting',
+  reconnecting: 'botStatusReconnecting',
+  needs_reauth: 'botStatusNeedsReauth',
+  error: 'botStatusError',
+  off: 'botStatusOff',
+  disabled: 'botStatusDisabled',
+};
+
+function botCard(t: Messages, bot: BotView): SafeHtml {
+  const status = t[BOT_STATUS[bot.status] ?? 'botStatusConnecting'];
+  return html`<p id="bot-state" data-status="${bot.status}">
+      ${status}${bot.status === 'error' && bot.lastError ? html`: ${bot.lastError}` : ''}
+      ${bot.owner ? html`<small id="bot-owner">(${t.botOwner}: ${bot.owner})</small>` : ''}
+    </p>
+    <p>${t.botSpeaksAs} <strong id="bot-speaks-as">@${bot.speaksAs}</strong></p>
+    ${
+      bot.canSpeak
+        ? ''
+        : html`<p class="notice warning" id="bot-cannot-speak">${t.botCannotSpeak}</p>
+            <a class="button" id="bot-grant" href="/auth/twitch?grant=chat">${t.botGrant}</a>`
+    }
+    <form id="bot-form" data-saved="${t.botSaved}" data-failed="${t.actionFailed}">
+      <label class="row"
+        ><input type="checkbox" name="enabled" id="bot-enabled" ${bot.enabled ? 'checked' : ''} />
+        ${t.botOn}</label
+      >
+      <label for="bot-template">${t.botTemplate}</label>
+      <input type="text" name="template" id="bot-template" maxlength="450" value="${bot.template}" />
+      <small>${t.botTemplateHelp}</small>
+      <label class="row"
+        ><input
+          type="checkbox"
+          name="thankTestAlerts"
+          id="bot-thank-tests"
+          ${bot.thankTestAlerts ? 'checked' : ''}
+        />
+        ${t.botThankTests}</label
+      >
+      <button class="button" type="submit" id="bot-save">${t.botSave}</button>
+    </form>
+    <p class="notice" id="bot-form-status" role="status" aria-live="polite" hidden></p>`;
+}
 
 function donationAlertsCard(t: Messages, view: DashboardView['donationAlerts']): SafeHtml {
   switch (view.state) {
@@ -135,7 +184,7 @@ export function dashboardPage(locale: Locale, view: DashboardView): string {
     </section>
     <section class="card" id="bot">
       <h2>${t.bot}</h2>
-      <p>${t.botSoon}</p>
+      ${botCard(t, view.bot)}
     </section>`;
   return layout(locale, t.dashboard, body, ['/assets/dashboard.js']);
 }

@@ -1,3 +1,4 @@
+import { DEFAULT_THANKS_TEMPLATE } from '../bots';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,6 +42,18 @@ describe('publicAssetsDir', () => {
         status: 'active',
         overlayUrl: 'http://localhost/overlay/token',
         donationAlerts: { state: 'not-connected' },
+        bot: {
+          enabled: true,
+          template: DEFAULT_THANKS_TEMPLATE,
+          defaultTemplate: DEFAULT_THANKS_TEMPLATE,
+          thankTestAlerts: false,
+          status: 'connected',
+          owner: 'instance-1',
+          since: 1,
+          lastError: null,
+          canSpeak: false,
+          speaksAs: 'streamer',
+        },
       }),
       messagePage('en', 'login-expired'),
       overlayPage('ru', { eventsUrl: '/overlay/token/events', alertDurationMs: 8000 }),

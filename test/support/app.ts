@@ -22,6 +22,8 @@ export const BASE_TEST_ENV: Environment = {
   APP_ENCRYPTION_KEY: TEST_ENCRYPTION_KEY,
   // The realtime specs turn sockets on against the fake Centrifugo; elsewhere streamers are polled only.
   DA_REALTIME_ENABLED: 'false',
+  // Likewise the bot specs connect bots to the fake Twitch chat; elsewhere no bot connects.
+  BOTS_ENABLED: 'false',
 };
 
 /**

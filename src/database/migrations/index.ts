@@ -2,6 +2,7 @@ import { InitialSchema1763780000000 } from './1763780000000-InitialSchema';
 import { StreamerOnboarding1763790000000 } from './1763790000000-StreamerOnboarding';
 import { DonationAnnouncements1763800000000 } from './1763800000000-DonationAnnouncements';
 import { Webhooks1763810000000 } from './1763810000000-Webhooks';
+import { Bots1763820000000 } from './1763820000000-Bots';
 
 /** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
 export const MIGRATIONS = [
@@ -9,4 +10,5 @@ export const MIGRATIONS = [
   StreamerOnboarding1763790000000,
   DonationAnnouncements1763800000000,
   Webhooks1763810000000,
+  Bots1763820000000,
 ];

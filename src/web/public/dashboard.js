@@ -57,4 +57,46 @@
         });
     });
   });
+
+  // The bot card: saves with a same-origin PUT; a refused template shows the server's field message.
+  const botForm = document.getElementById('bot-form');
+  if (botForm) {
+    const status = document.getElementById('bot-form-status');
+    const show = (text) => {
+      status.textContent = text;
+      status.hidden = false;
+    };
+    botForm.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const save = document.getElementById('bot-save');
+      save.disabled = true;
+      fetch('/api/bot', {
+        method: 'PUT',
+        credentials: 'same-origin',
+        headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          enabled: botForm.elements.enabled.checked,
+          template: botForm.elements.template.value,
+          thankTestAlerts: botForm.elements.thankTestAlerts.checked,
+        }),
+      })
+        .then((response) =>
+          response.json().then((body) => {
+            if (!response.ok) {
+              const messages = body && body.errors ? Object.values(body.errors).flat() : [];
+              throw new Error(messages.join('; ') || botForm.getAttribute('data-failed'));
+            }
+            return body;
+          }),
+        )
+        .then((bot) => {
+          document.getElementById('bot-state').setAttribute('data-status', bot.status);
+          show(botForm.getAttribute('data-saved'));
+        })
+        .catch((error) => show(error.message))
+        .then(() => {
+          save.disabled = false;
+        });
+    });
+  }
 })();

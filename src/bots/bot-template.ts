@@ -1,0 +1,99 @@
+import type { IncomingDonation } from '../common';
+
+export const DEFAULT_THANKS_TEMPLATE = 'Спасибо, {name}, за {amount} {currency}! {message}';
+export const THANKS_PLACEHOLDERS = ['name', 'amount', 'currency', 'message'] as const;
+/** Twitch cuts chat lines at 500 characters; leave room for what Twitch adds. */
+export const MAX_CHAT_LINE = 450;
+export const ANONYMOUS_DONOR = 'Аноним';
+
+type Donor = Pick<IncomingDonation, 'donorName' | 'amount' | 'currency' | 'message'>;
+
+/** Problems with a template, one message each; empty when it can be saved. */
+export function templateProblems(template: string): string[] {
+  const problems: string[] = [];
+  if (template.trim() === '') {
+    problems.push('template must not be empty');
+  }
+  if (template.length > MAX_CHAT_LINE) {
+    problems.push(`template must be at most ${MAX_CHAT_LINE} characters`);
+  }
+  const unknown = new Set<string>();
+  const stripped = template.replace(/\{([^{}]*)\}/g, (whole, name: string) => {
+    if (!(THANKS_PLACEHOLDERS as readonly string[]).includes(name)) {
+      unknown.add(whole);
+    }
+    return '';
+  });
+  if (unknown.size > 0) {
+    problems.push(
+      `template has unknown placeholder(s) ${[...unknown].join(', ')}; use ${THANKS_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
+    );
+  }
+  if (/[{}]/.test(stripped)) {
+    problems.push('template has an unmatched { or }');
+  }
+  if (/[\r\n]/.test(template)) {
+    problems.push('template must be one line');
+  }
+  return problems;
+}
+
+/** "100.00" → "100", "99.50" → "99.5": how people write amounts in chat. */
+export function chatAmount(amount: string): string {
+  return amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount;
+}
+
+/** One chat line: no line breaks, runs of spaces collapsed, no leading "/" or "." (chat commands). */
+export function chatLine(text: string): string {
+  return (
+    text
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach chat
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .replace(/^[/.]+\s*/, '')
+  );
+}
+
+function cut(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1)).trimEnd()}…`;
+}
+
+/**
+ * The thank-you line for one donation, at most MAX_CHAT_LINE characters: when it is too long, the donor's
+ * message is shortened first, then the line itself.
+ */
+export function fillTemplate(template: string, donation: Donor): string {
+  const values = {
+    name: chatLine(donation.donorName ?? '') || ANONYMOUS_DONOR,
+    amount: chatAmount(donation.amount),
+    currency: donation.currency,
+    message: chatLine(donation.message ?? ''),
+  };
+  const fill = (message: string) =>
+    chatLine(
+      template.replace(/\{(name|amount|currency|message)\}/g, (_, key: keyof typeof values) =>
+        key === 'message' ? message : values[key],
+      ),
+    );
+  const full = fill(values.message);
+  if (full.length <= MAX_CHAT_LINE) {
+    return full;
+  }
+  const room = values.message.length - (full.length - MAX_CHAT_LINE);
+  return cut(fill(room > 1 ? cut(values.message, room) : ''), MAX_CHAT_LINE);
+}
+
+/** One line thanking several donors at once, for when the send queue is full: «Спасибо за донаты: A (100 RUB), …». */
+export function mergedThanks(donors: Donor[]): string {
+  const prefix = 'Спасибо за донаты: ';
+  const names = donors.map(
+    (donor) =>
+      `${chatLine(donor.donorName ?? '') || ANONYMOUS_DONOR} (${chatAmount(donor.amount)} ${donor.currency})`,
+  );
+  let line = prefix + names.join(', ');
+  for (let shown = names.length - 1; line.length > MAX_CHAT_LINE && shown > 0; shown -= 1) {
+    line = `${prefix}${names.slice(0, shown).join(', ')} и ещё ${names.length - shown}`;
+  }
+  return cut(line, MAX_CHAT_LINE);
+}

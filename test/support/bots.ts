@@ -1,0 +1,135 @@
+import type { Environment } from '../../config';
+import { BotsService } from '../../src/bots';
+import { DonationIngestor, type Donation, type DonationChannel } from '../../src/donations';
+import { FakeTwitchChat, type ChatMessage } from '../fakes/fake-twitch-chat';
+import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from './app';
+import { createBackingServices, type BackingServices, type Deployment } from './deployments';
+import { startOnboardingFakes, logInNewStreamer, type OnboardingFakes } from './onboarding';
+import type { WebClient } from './web-client';
+import type { TwitchUserInput } from '../fakes/fake-twitch';
+import { waitFor } from './waiting';
+
+/** Bots on, against the fake Twitch chat; short leases and reconnects so a test takes seconds. */
+export function botsEnv(chat: FakeTwitchChat): Environment {
+  return {
+    BOTS_ENABLED: 'true',
+    TWITCH_CHAT_URL: chat.url,
+    TWITCH_SCOPES: 'chat:read chat:edit',
+    BOT_RECONNECT_MIN_MS: '50',
+    BOT_RECONNECT_MAX_MS: '500',
+    BOT_PING_MS: '500',
+    BOT_PONG_TIMEOUT_MS: '300',
+    CLUSTER_RENEW_MS: '100',
+    CLUSTER_LEASE_MS: '400',
+    // The tests run the watchdog themselves, so every pass is visible.
+    BOTS_WATCHDOG_INTERVAL_MS: '600000',
+  };
+}
+
+export interface BotInstance extends ListeningTestApp {
+  bots: BotsService;
+}
+
+export interface BotStreamer {
+  streamerId: string;
+  user: TwitchUserInput;
+  client: WebClient;
+  /** The channel: the streamer's login. */
+  channel: string;
+}
+
+/** One deployment for a bots spec: the database (and Redis), fake Twitch (HTTP and chat), fake DonationAlerts. */
+export interface BotsRig {
+  services: BackingServices;
+  fakes: OnboardingFakes;
+  chat: FakeTwitchChat;
+  instances: BotInstance[];
+  boot(env?: Environment): Promise<BotInstance>;
+  /** A streamer who logged in through `instance` (scopes from TWITCH_SCOPES), with their bot running on some instance. */
+  streamer(instance: BotInstance): Promise<BotStreamer>;
+  /** A watchdog pass on every instance. */
+  pass(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startBotsRig(deployment: Deployment, env: Environment = {}): Promise<BotsRig> {
+  const services = await createBackingServices(deployment);
+  const fakes = await startOnboardingFakes();
+  const chat = await FakeTwitchChat.start({ accounts: fakes.twitch });
+  const instances: BotInstance[] = [];
+  const rig: BotsRig = {
+    services,
+    fakes,
+    chat,
+    instances,
+    boot: async (extra = {}) => {
+      const app = await bootApp(
+        { ...INSTANCE_TEST_ENV, ...services.env, ...fakes.env, ...botsEnv(chat), ...env, ...extra },
+        { listen: true },
+      );
+      const instance = Object.assign(app, { bots: app.app.get(BotsService) });
+      instances.push(instance);
+      return instance;
+    },
+    streamer: async (instance) => {
+      const joined = chat.nextJoin();
+      const { user, client, streamerId } = await logInNewStreamer(instance, fakes.twitch);
+      await rig.pass();
+      await joined;
+      return { streamerId, user, client, channel: user.login };
+    },
+    pass: async () => {
+      await Promise.all(instances.map(({ bots }) => bots.watchdog()));
+    },
+    close: async () => {
+      for (const instance of instances.splice(0)) {
+        await instance.close();
+      }
+      await chat.close();
+      await fakes.close();
+      await services.close();
+    },
+  };
+  return rig;
+}
+
+let donationNumber = 0;
+
+/** Stores one donation through the one pipeline, as the poller, a push, a webhook or a test alert would. */
+export async function storeDonation(
+  instance: ListeningTestApp,
+  streamerId: string,
+  channel: DonationChannel,
+  donation: Partial<{
+    externalId: string;
+    donorName: string | null;
+    amount: string;
+    message: string | null;
+  }> = {},
+): Promise<Donation | undefined> {
+  donationNumber += 1;
+  const [stored] = await instance.app.get(DonationIngestor).ingest({
+    streamerId,
+    provider: channel === 'test' ? 'test' : 'donationalerts',
+    channel,
+    donations: [
+      {
+        externalId: donation.externalId ?? `bot-test-${donationNumber}`,
+        donorName: donation.donorName === undefined ? `Donor ${donationNumber}` : donation.donorName,
+        amount: donation.amount ?? '100.00',
+        currency: 'RUB',
+        message: donation.message === undefined ? 'Привет!' : donation.message,
+        createdAt: Date.now(),
+      },
+    ],
+  });
+  return stored;
+}
+
+/** Waits until `count` lines went to `channel`, and returns them. */
+export async function linesIn(chat: FakeTwitchChat, channel: string, count: number): Promise<ChatMessage[]> {
+  await waitFor(() => chat.messages.filter((message) => message.channel === channel).length >= count, {
+    what: `${count} line(s) in #${channel}`,
+  });
+  return chat.messages.filter((message) => message.channel === channel);
+}

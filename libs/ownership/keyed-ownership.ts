@@ -7,6 +7,7 @@ import {
   fairShare,
   freeKeys,
   keysToShed,
+  othersShort,
   planClaims,
   validateOwnershipTiming,
   type ClusterView,
@@ -27,7 +28,8 @@ import { RedisOwnershipStore } from './redis-ownership-store';
  * every `renewMs`, and its worker runs only while the lease is valid by this instance's clock. Instances claim
  * free keys up to their fair share. Ownership is sticky: an instance gives up no healthy key while it holds no
  * more than its fair share plus the slack; above that (the first instance of a cluster starting together
- * took everything) it hands keys back, newest first, down to the even share, released at once for the others.
+ * took everything) it hands keys back, newest first, down to the even share, released at once for the others;
+ * it gives its slack back the same way while another live instance is short and no key is free for it.
  * Without Redis the store is in memory and this instance is the whole cluster, through the same code.
  */
 export class KeyedOwnership {
@@ -193,14 +195,16 @@ export class KeyedOwnership {
     return result;
   }
 
-  private async shedAboveShare({ wanted, live }: ClusterView): Promise<number> {
-    const count = keysToShed(this.keys.size, wanted.size, live.size, this.settings.slack);
+  private async shedAboveShare(view: ClusterView): Promise<number> {
+    const { wanted, live } = view;
+    const short = othersShort(view, this.settings.slack);
+    const count = keysToShed(this.keys.size, wanted.size, live.size, this.settings.slack, short);
     if (count === 0) {
       return 0;
     }
     const newestFirst = [...this.keys.values()].sort((a, b) => b.since - a.since).slice(0, count);
     this.logger.log(
-      `${this.settings.instanceId} hands back ${count} of ${this.keys.size} keys (fair share ${fairShare(wanted.size, live.size, 0)} over ${live.size} live instances)`,
+      `${this.settings.instanceId} hands back ${count} of ${this.keys.size} keys (fair share ${fairShare(wanted.size, live.size, 0)} over ${live.size} live instances${short ? ', another one is short' : ''})`,
     );
     await Promise.all(newestFirst.map((owned) => this.release(owned, 'above fair share', false)));
     return count;

@@ -2,6 +2,7 @@ import {
   fairShare,
   freeKeys,
   keysToShed,
+  othersShort,
   planClaims,
   reconcile,
   validateOwnershipTiming,
@@ -144,5 +145,45 @@ describe(keysToShed.name, () => {
   it('keeps everything on a lone instance and hands everything back when nothing is wanted', () => {
     expect(keysToShed(7, 7, 1, 0)).toBe(0);
     expect(keysToShed(2, 0, 2, 1)).toBe(2);
+  });
+
+  it('hands the slack back, down to the even share, when another instance is short', () => {
+    expect(keysToShed(4, 9, 3, 1, true)).toBe(1);
+    expect(keysToShed(3, 9, 3, 1, true)).toBe(0);
+  });
+});
+
+describe(othersShort.name, () => {
+  const nineKeys = Array.from({ length: 9 }, (_, i) => `k${i + 1}`);
+  const ownedAs = (owners: Array<string | null>) => nineKeys.map((key, i) => state(key, owners[i], i + 1));
+  const viewOf = (owners: Array<string | null>, live = ['me', 'b', 'c']): ClusterView => ({
+    self: 'me',
+    wanted: new Set(nineKeys),
+    live: new Set(live),
+    states: ownedAs(owners),
+    held: new Map(nineKeys.filter((_, i) => owners[i] === 'me').map((key, i) => [key, i + 1])),
+  });
+
+  it('says so when a live instance holds fewer than the even share minus the slack and nothing is free', () => {
+    expect(othersShort(viewOf(['me', 'me', 'me', 'me', 'b', 'b', 'b', 'b', 'c']), 1)).toBe(true);
+  });
+
+  it('counts a live instance that holds nothing', () => {
+    expect(othersShort(viewOf(['me', 'me', 'me', 'me', 'me', 'b', 'b', 'b', 'b']), 1)).toBe(true);
+  });
+
+  it('is false while every other instance is within the slack of the even share', () => {
+    expect(othersShort(viewOf(['me', 'me', 'me', 'me', 'b', 'b', 'b', 'c', 'c']), 1)).toBe(false);
+  });
+
+  it('is false while a key is free for the short instance to claim', () => {
+    expect(othersShort(viewOf(['me', 'me', 'me', 'me', 'b', 'b', 'b', 'b', null]), 1)).toBe(false);
+  });
+
+  it('leaves a healthy cluster alone when one more instance joins: 3, 3, 3 and a newcomer with 0 of 9', () => {
+    expect(
+      othersShort(viewOf(['me', 'me', 'me', 'b', 'b', 'b', 'c', 'c', 'c'], ['me', 'b', 'c', 'd']), 1),
+    ).toBe(true);
+    expect(keysToShed(3, 9, 4, 1, true)).toBe(0);
   });
 });

@@ -16,9 +16,17 @@ export function fairShare(wanted: number, live: number, slack: number): number {
  * How many keys an instance holding `held` should hand back: none while it is within its fair share plus the
  * slack (ownership is sticky), else down to the even share, so the keys a lone first instance took at a
  * cluster's cold start (or the last instance up after a rolling restart) spread over the instances that joined.
+ * When `othersShort` (see `othersShort()`), the slack goes back too: down to the even share.
  */
-export function keysToShed(held: number, wanted: number, live: number, slack: number): number {
-  return held > fairShare(wanted, live, slack) ? held - fairShare(wanted, live, 0) : 0;
+export function keysToShed(
+  held: number,
+  wanted: number,
+  live: number,
+  slack: number,
+  othersShort = false,
+): number {
+  const keep = fairShare(wanted, live, othersShort ? 0 : slack);
+  return held > keep ? held - fairShare(wanted, live, 0) : 0;
 }
 
 export interface ClaimPlan {
@@ -72,6 +80,26 @@ export function freeKeys({ self, wanted, live, states, held }: ClusterView): str
   });
   const wasMine = (key: string) => recorded.get(key)?.previousOwner === self;
   return [...free.filter(wasMine), ...free.filter((key) => !wasMine(key))];
+}
+
+/**
+ * Another live instance holds fewer than the even share minus the slack, and no wanted key is free for it to
+ * claim: it cannot make up its share by itself. Instances holding their share plus the slack then give the
+ * slack back; without that, two of three instances holding 4 of 9 keys (each within share plus slack, say
+ * after claiming while the third was not yet live) leave the third 1 for good.
+ */
+export function othersShort(view: ClusterView, slack: number): boolean {
+  if (freeKeys(view).length > 0) {
+    return false;
+  }
+  const counts = new Map([...view.live].filter((id) => id !== view.self).map((id) => [id, 0]));
+  for (const { key, owner } of view.states) {
+    if (owner !== null && counts.has(owner) && view.wanted.has(key)) {
+      counts.set(owner, counts.get(owner)! + 1);
+    }
+  }
+  const floor = fairShare(view.wanted.size, view.live.size, 0) - Math.max(slack, 0);
+  return [...counts.values()].some((count) => count < floor);
 }
 
 export interface Reconciliation {

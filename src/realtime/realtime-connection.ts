@@ -122,6 +122,11 @@ export class RealtimeConnection {
   }
 
   private connectOnce(credentials: SocketCredentials, connected: { at: number | null }): Promise<SocketEnd> {
+    if (this.signal.aborted) {
+      // Ownership ended while the socket token was being fetched: an abort listener added now would never
+      // fire, so the socket would outlive the lease (and stop() would wait for it forever).
+      return Promise.resolve({ kind: 'stopped' });
+    }
     const { settings } = this.deps;
     const socket = new RealtimeSocket(
       settings.centrifugoUrl,

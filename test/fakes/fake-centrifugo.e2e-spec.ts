@@ -380,6 +380,19 @@ describe(FakeCentrifugo.name, () => {
       expect((await donationsList(token)).data.map((donation) => donation.id)).toEqual([missed.id]);
     });
 
+    it('pushes to one socket of the user only when push() names its client', async () => {
+      const [first, firstClient] = await subscribed();
+      const [second] = await subscribed();
+
+      const toFirst = da.push(501, { message: 'first only' }, { client: firstClient });
+      const toBoth = da.push(501, { message: 'both' });
+
+      expect((await first.next()).result.data.data).toEqual(toFirst);
+      expect((await first.next()).result.data.data).toEqual(toBoth);
+      expect((await second.next()).result.data.data).toEqual(toBoth);
+      expect(centrifugo.publish(501, [{}], { client: 'no-such-client' })).toBe(0);
+    });
+
     it('pushes only to sockets subscribed to the user channel', async () => {
       const [subscribedSocket] = await subscribed(501);
       const [other] = await subscribed(502);

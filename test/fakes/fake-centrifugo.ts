@@ -100,6 +100,11 @@ export interface FakeCentrifugoOptions {
   publicationOffsets?: boolean;
 }
 
+export interface PublishOptions {
+  /** Only the socket with this client id gets the publication. */
+  client?: string;
+}
+
 interface Connection {
   socket: WebSocket;
   client?: string;
@@ -300,12 +305,17 @@ export class FakeCentrifugo {
   }
 
   /**
-   * Publishes each item on the user's donation channel to every socket subscribed to it; returns how many
-   * sockets got them.
+   * Publishes each item on the user's donation channel to every socket subscribed to it, or only to the one
+   * whose client id is `options.client` (a push the user's other sockets miss); returns how many sockets got
+   * them.
    */
-  publish(userId: number, items: unknown[]): number {
+  publish(userId: number, items: unknown[], options: PublishOptions = {}): number {
     const channel = donationChannel(userId);
-    const subscribed = this.openOf(userId).filter((connection) => connection.channels.has(channel));
+    const subscribed = this.openOf(userId).filter(
+      (connection) =>
+        connection.channels.has(channel) &&
+        (options.client === undefined || connection.client === options.client),
+    );
     for (const connection of subscribed) {
       const pushes = items.map((data) => {
         const offset = (connection.channels.get(channel) ?? 0) + 1;

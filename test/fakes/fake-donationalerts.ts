@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { donationChannel, FakeCentrifugo, type FakeCentrifugoOptions } from './fake-centrifugo';
+import {
+  donationChannel,
+  FakeCentrifugo,
+  type FakeCentrifugoOptions,
+  type PublishOptions,
+} from './fake-centrifugo';
 import {
   credentialsOf,
   jsonReply,
@@ -352,13 +357,13 @@ export class FakeDonationAlerts extends FakeOAuthProvider<number, DonationAlerts
   }
 
   /**
-   * Publishes a donation (defaults as `addDonations()`, a fresh id) to the user's subscribed sockets without
-   * adding it to the REST list: one only the push saw.
+   * Publishes a donation (defaults as `addDonations()`, a fresh id) to the user's subscribed sockets (or only
+   * to `options.client`'s) without adding it to the REST list: one only the push saw.
    */
-  push(userId: number, partial: Partial<FakeDonation> = {}): FakeDonation {
+  push(userId: number, partial: Partial<FakeDonation> = {}, options: PublishOptions = {}): FakeDonation {
     this.requireUser(userId);
     const donation = this.newDonation(partial);
-    this.realtime?.publish(userId, [{ ...donation }]);
+    this.realtime?.publish(userId, [{ ...donation }], options);
     return { ...donation };
   }
 

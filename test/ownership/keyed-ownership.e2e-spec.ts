@@ -159,6 +159,29 @@ describe(KeyedOwnership.name, () => {
       expect(cluster!.log.runs).toHaveLength(9 + 6);
     });
 
+    it('gives the slack back when a late joiner is short and nothing is free: 4, 4 and 1 of nine end within one of 3', async () => {
+      await newCluster(backend, NINE_KEYS.slice(0, 8));
+      const [first, second] = await settledOverNineKeys(2);
+      expect([first, second].map(({ ownership }) => ownership.owned().length)).toEqual([4, 4]);
+      const [late] = await joinAll(1);
+      cluster!.wanted = [...NINE_KEYS];
+      await late.ownership.watchdog();
+      expect(late.ownership.owned()).toEqual(['streamer-9']);
+
+      // 4 is within share plus slack: only the late one's shortage makes the first hand a key back; then a key
+      // is free for the late one, so the second keeps its slack.
+      await expect(first.ownership.watchdog()).resolves.toMatchObject({ shed: 1 });
+      await expect(second.ownership.watchdog()).resolves.toMatchObject({ shed: 0 });
+      await cluster!.pass();
+      await cluster!.pass();
+
+      for (const { ownership } of cluster!.running) {
+        expect(ownership.owned().length).toBeGreaterThanOrEqual(2);
+        expect(ownership.owned().length).toBeLessThanOrEqual(4);
+      }
+      expect(cluster!.settled()).toBe(true);
+    });
+
     it('is sticky: a fourth instance joining takes no key from healthy owners', async () => {
       await newCluster(backend, NINE_KEYS);
       await settledOverNineKeys(3);

@@ -243,6 +243,25 @@ describe.each<Deployment>(DEPLOYMENTS)('Realtime push (%s)', (deployment) => {
     expect(centrifugo.maxConcurrentConnectionsOf(streamer.daUserId)).toBe(1);
   });
 
+  it('opens no socket, and stops at once, when it stops owning the streamer while the socket token is on its way', async () => {
+    const streamer = await connectedStreamer(instance.app, rig.da, rig.clock);
+    await instance.scheduler.pollOne(streamer.streamerId);
+    const userCalls = rig.da.calls.userOauth;
+    rig.da.latencyMs = 300;
+    try {
+      await instance.app.get(RealtimeService).watchdog();
+      await waitFor(() => rig.da.calls.userOauth === userCalls + 1, { what: 'user/oauth asked' });
+
+      await instance.app.get(OAuthCredentialsRepository).remove(streamer.streamerId, 'donationalerts');
+      await within(instance.app.get(RealtimeService).watchdog(), 5000, 'the release');
+    } finally {
+      rig.da.latencyMs = 0;
+    }
+
+    expect(centrifugo.clientIdsOf(streamer.daUserId)).toEqual([]);
+    expect(instance.app.get(RealtimeService).ownership.owned()).not.toContain(streamer.streamerId);
+  });
+
   it('closes the socket of a streamer who disconnected DonationAlerts on the next watchdog pass', async () => {
     const streamer = await subscribedStreamer();
     const closed = centrifugo.nextClose(streamer.daUserId);

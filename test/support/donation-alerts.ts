@@ -1,15 +1,19 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DataSource } from 'typeorm';
 import type { Environment } from '../../config';
-import type { Clock } from '../../libs/clock';
+import { SystemClock, type Clock } from '../../libs/clock';
 import { EventBus, type BusMessage } from '../../libs/event-bus';
 import type { Donation } from '../../src/donations/donation';
 import { DonationEvents } from '../../src/donations/donations.events';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
+import { TypeOrmOAuthCredentialsRepository } from '../../src/oauth/typeorm-oauth-credentials.repository';
 import { DonationAlertsScheduler, type PollResult } from '../../src/scheduler/donation-alerts-scheduler';
+import { Keyring, TokenCipher } from '../../src/security';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
+import { TypeOrmStreamersRepository } from '../../src/streamers/typeorm-streamers.repository';
 import { FakeDonationAlerts, type FakeDonationAlertsOptions } from '../fakes/fake-donationalerts';
-import { bootApp, INSTANCE_TEST_ENV, type BootOptions, type TestApp } from './app';
+import { bootApp, INSTANCE_TEST_ENV, TEST_ENCRYPTION_KEY, type BootOptions, type TestApp } from './app';
 import { createBackingServices, type BackingServices, type Deployment } from './deployments';
 import { holdLeadership } from './leadership';
 import { ManualClock } from './manual-clock';
@@ -108,6 +112,53 @@ export async function connectedStreamer(
     await app.get(DonationAlertsScheduler).add(streamer.id);
   }
   return { streamerId: streamer.id, daUserId, ...tokens };
+}
+
+/**
+ * `count` streamers with a working DonationAlerts connection, written straight into `dataSource` by the app's
+ * own repositories (streamer row; credential encrypted under TEST_ENCRYPTION_KEY, as the connect flow stores
+ * it), with tokens the fake issued: for instances that run as separate processes on that database. Nothing is
+ * scheduled; the leader's schedule reconcile adds them.
+ */
+export async function seedConnectedStreamers(
+  dataSource: DataSource,
+  da: FakeDonationAlerts,
+  count: number,
+): Promise<DonationAlertsStreamer[]> {
+  const clock = new SystemClock();
+  const streamersRepository = new TypeOrmStreamersRepository(dataSource, clock);
+  const credentials = new TypeOrmOAuthCredentialsRepository(
+    dataSource,
+    new TokenCipher(new Keyring(Buffer.from(TEST_ENCRYPTION_KEY, 'base64'))),
+    clock,
+  );
+  const seeded: DonationAlertsStreamer[] = [];
+  for (let i = 0; i < count; i += 1) {
+    streamerNumber += 1;
+    const daUserId = 8_000_000 + streamerNumber;
+    da.addUser({
+      id: daUserId,
+      code: `da_streamer_${streamerNumber}`,
+      name: `DA Streamer ${streamerNumber}`,
+    });
+    const tokens = await mintDonationAlertsTokens(da, daUserId);
+    const streamer = await streamersRepository.create({
+      twitchId: String(90_000_000 + streamerNumber),
+      login: `da_streamer_${streamerNumber}`,
+      displayName: `DA_Streamer_${streamerNumber}`,
+    });
+    await credentials.save({
+      streamerId: streamer.id,
+      provider: 'donationalerts',
+      accountId: String(daUserId),
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresAt: clock.now() + tokens.expiresIn * 1000,
+      scopes: DA_TEST_SCOPES,
+    });
+    seeded.push({ streamerId: streamer.id, daUserId, ...tokens });
+  }
+  return seeded;
 }
 
 /** Takes every streamer off the schedule, so the next test starts with an empty one. */

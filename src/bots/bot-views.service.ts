@@ -73,7 +73,9 @@ export class BotViews {
           ? 'disabled'
           : state?.owner
             ? state.status
-            : 'starting',
+            : streamer?.status === 'needs_reauth'
+              ? 'needs_reauth'
+              : 'starting',
       owner: state?.owner ?? null,
       since: state?.since ?? null,
       lastError: state?.lastError ?? null,

@@ -124,8 +124,15 @@ export class BotWorker implements KeyWorker {
         stop: false,
         reason: error.message,
       }));
-      if (signal.aborted || this.stopping || outcome.stop) {
+      if (signal.aborted || this.stopping) {
         break;
+      }
+      if (outcome.stop) {
+        // Kept (not ended) so its status stays on record until the watchdog lets the bot go, or a new login
+        // (reconnect) tries again.
+        await this.idle();
+        attempt = 0;
+        continue;
       }
       // A connection that stayed up a while starts the backoff over; a flapping one keeps it growing.
       attempt = this.deps.clock.now() - startedAt >= this.deps.settings.reconnectMaxMs ? 1 : attempt + 1;
@@ -142,6 +149,14 @@ export class BotWorker implements KeyWorker {
       await sleep(delay, undefined, { signal }).catch(() => undefined);
     }
     await this.transport?.close();
+  }
+
+  /** Waits for a reconnect request, the end of ownership, or stop(). */
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.reconnectNow = resolve;
+      this.work.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
   }
 
   /** One connection, from login to its end; `stop` when the bot cannot go on (needs a new login). */

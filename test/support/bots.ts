@@ -72,10 +72,9 @@ export async function startBotsRig(deployment: Deployment, env: Environment = {}
       return instance;
     },
     streamer: async (instance) => {
-      const joined = chat.nextJoin();
       const { user, client, streamerId } = await logInNewStreamer(instance, fakes.twitch);
       await rig.pass();
-      await joined;
+      await waitFor(() => chat.currentMembers(user.login).length > 0, { what: `the bot in #${user.login}` });
       return { streamerId, user, client, channel: user.login };
     },
     pass: async () => {

@@ -99,9 +99,10 @@ export function logInWithTwitch(
   twitch: FakeTwitch,
   user: Pick<TwitchUserInput, 'id'>,
   headers?: Record<string, string>,
+  start = '/auth/twitch',
 ): Promise<FollowedResponse> {
   twitch.nextLoginAs(user.id);
-  return client.follow('/auth/twitch', { headers });
+  return client.follow(start, { headers });
 }
 
 /** A streamer who logged in with Twitch in a browser of their own, and that browser. */

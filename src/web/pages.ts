@@ -68,8 +68,13 @@ const BOT_STATUS: Record<string, keyof Messages> = {
 
 function botCard(t: Messages, bot: BotView): SafeHtml {
   const status = t[BOT_STATUS[bot.status] ?? 'botStatusConnecting'];
-  return html`<p id="bot-state" data-status="${bot.status}">
-      ${status}${bot.status === 'error' && bot.lastError ? html`: ${bot.lastError}` : ''}
+  const labels = JSON.stringify(
+    Object.fromEntries(Object.entries(BOT_STATUS).map(([key, label]) => [key, t[label]])),
+  );
+  return html`<p id="bot-state" data-status="${bot.status}" data-labels="${labels}">
+      <span id="bot-status-text"
+        >${status}${bot.status === 'error' && bot.lastError ? html`: ${bot.lastError}` : ''}</span
+      >
       ${bot.owner ? html`<small id="bot-owner">(${t.botOwner}: ${bot.owner})</small>` : ''}
     </p>
     <p>${t.botSpeaksAs} <strong id="bot-speaks-as">@${bot.speaksAs}</strong></p>

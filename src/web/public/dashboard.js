@@ -90,7 +90,10 @@
           }),
         )
         .then((bot) => {
-          document.getElementById('bot-state').setAttribute('data-status', bot.status);
+          const state = document.getElementById('bot-state');
+          state.setAttribute('data-status', bot.status);
+          const labels = JSON.parse(state.getAttribute('data-labels'));
+          document.getElementById('bot-status-text').textContent = labels[bot.status] || bot.status;
           show(botForm.getAttribute('data-saved'));
         })
         .catch((error) => show(error.message))

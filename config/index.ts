@@ -13,10 +13,12 @@ import { schedulerNamespace, type SchedulerConfig } from './scheduler.config';
 import { webhooksNamespace, type WebhooksConfig } from './webhooks.config';
 import { overlayNamespace, type OverlayConfig } from './overlay.config';
 import { realtimeNamespace, type RealtimeConfig } from './realtime.config';
+import { avatarsNamespace, type AvatarsConfig } from './avatars.config';
 
 export type { Environment } from './config-namespace';
 export type {
   AdminConfig,
+  AvatarsConfig,
   AppConfig,
   DatabaseConfig,
   DonationAlertsConfig,
@@ -43,6 +45,7 @@ export interface AllConfig {
   webhooks: WebhooksConfig;
   overlay: OverlayConfig;
   realtime: RealtimeConfig;
+  avatars: AvatarsConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -60,6 +63,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   webhooksNamespace,
   overlayNamespace,
   realtimeNamespace,
+  avatarsNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

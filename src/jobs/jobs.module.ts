@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth';
 import { DonationsModule } from '../donations';
+import { OverlayModule } from '../overlay';
 import { RealtimeModule } from '../realtime';
 import { SchedulerModule } from '../scheduler';
 import { WebhooksModule } from '../webhooks';
@@ -15,6 +16,7 @@ import { ClusterJobsService } from './cluster-jobs.service';
     DonationsModule,
     WebhooksModule,
     RealtimeModule,
+    OverlayModule,
   ],
   providers: [ClusterJobsService],
   exports: [ClusterJobsService],

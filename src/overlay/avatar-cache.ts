@@ -57,7 +57,10 @@ export class RedisAvatarCache extends AvatarCache {
 }
 
 export class MemoryAvatarCache extends AvatarCache {
-  /** Insertion order is expiry order, as every entry gets the same TTL; a refreshed entry moves to the end. */
+  /**
+   * Insertion order is expiry order when every entry gets the same TTL (the app uses one), so the sweep stops at
+   * the first live entry; a refreshed entry moves to the end.
+   */
   private readonly entries = new Map<string, { url: string | null; expiresAt: number }>();
 
   constructor(private readonly clock: Clock) {
@@ -65,11 +68,12 @@ export class MemoryAvatarCache extends AvatarCache {
   }
 
   get(userIds: readonly string[]): Promise<Map<string, string | null>> {
-    this.dropExpired();
+    const now = this.clock.now();
+    this.dropExpired(now);
     const found = new Map<string, string | null>();
     for (const id of userIds) {
       const entry = this.entries.get(id);
-      if (entry) {
+      if (entry && entry.expiresAt > now) {
         found.set(id, entry.url);
       }
     }
@@ -85,8 +89,7 @@ export class MemoryAvatarCache extends AvatarCache {
     return Promise.resolve();
   }
 
-  private dropExpired(): void {
-    const now = this.clock.now();
+  private dropExpired(now: number): void {
     for (const [id, { expiresAt }] of this.entries) {
       if (expiresAt > now) {
         break;

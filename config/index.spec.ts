@@ -202,6 +202,22 @@ describe(loadConfig.name, () => {
     expect(error.message.split('\n').slice(1)).toHaveLength(error.problems.length);
   });
 
+  it('reads the avatar wall settings, with defaults and bounds', () => {
+    expect(loadConfig({}).avatars).toEqual({ max: 24, idleMs: 300_000 });
+    expect(loadConfig({ AVATARS_MAX: '8', AVATARS_IDLE_MS: '60000' }).avatars).toEqual({
+      max: 8,
+      idleMs: 60_000,
+    });
+    const error = configErrorFor({ AVATARS_MAX: '0', AVATARS_IDLE_MS: '999' });
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^AVATARS_MAX must not be less than 1/),
+      expect.stringMatching(/^AVATARS_IDLE_MS must not be less than 10000/),
+    ]);
+    expect(configErrorFor({ AVATARS_MAX: '501' }).problems).toEqual([
+      expect.stringMatching(/^AVATARS_MAX must not be greater than 500/),
+    ]);
+  });
+
   it('never echoes the admin API key when it is rejected', () => {
     const error = configErrorFor({ ADMIN_API_KEY: 'sekrit-admin' });
 

@@ -15,10 +15,12 @@ import { overlayNamespace, type OverlayConfig } from './overlay.config';
 import { realtimeNamespace, type RealtimeConfig } from './realtime.config';
 import { clusterNamespace, type ClusterConfig } from './cluster.config';
 import { botsNamespace, type BotsConfig } from './bots.config';
+import { avatarsNamespace, type AvatarsConfig } from './avatars.config';
 
 export type { Environment } from './config-namespace';
 export type {
   AdminConfig,
+  AvatarsConfig,
   AppConfig,
   BotsConfig,
   ClusterConfig,
@@ -49,6 +51,7 @@ export interface AllConfig {
   realtime: RealtimeConfig;
   cluster: ClusterConfig;
   bots: BotsConfig;
+  avatars: AvatarsConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -68,6 +71,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   realtimeNamespace,
   clusterNamespace,
   botsNamespace,
+  avatarsNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

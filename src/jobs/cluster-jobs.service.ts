@@ -12,17 +12,20 @@ import { LeaderEvents, LeaderService } from '../../libs/locks';
 import { TwitchTokenValidator } from '../auth';
 import { BotsService } from '../bots';
 import { DonationAnnouncer } from '../donations';
+import { AvatarWall } from '../overlay';
 import { RealtimeService } from '../realtime';
 import { DonationAlertsScheduler } from '../scheduler';
 import { SchedulerMembership } from '../scheduler';
 import { WebhookRegistrations } from '../webhooks';
 
 export type LeaderJob =
-  'twitch-token-validation' | 'schedule-reconcile' | 'announce-pending' | 'webhook-cleanup';
+  'twitch-token-validation' | 'schedule-reconcile' | 'announce-pending' | 'webhook-cleanup' | 'avatar-sweep';
 
 const RECONCILE_EVERY_MS = 60_000;
 const ANNOUNCE_PENDING_EVERY_MS = 15_000;
 const WEBHOOK_CLEANUP_EVERY_MS = 24 * 60 * 60_000;
+/** Viewers leave the avatar wall within this long after AVATARS_IDLE_MS of silence (at least 10 s). */
+const AVATAR_SWEEP_EVERY_MS = 5000;
 
 /**
  * The one place that schedules recurring work. Leader jobs run on the leader only, never twice at once, as
@@ -50,12 +53,14 @@ export class ClusterJobsService implements OnApplicationBootstrap {
     membership: SchedulerMembership,
     announcer: DonationAnnouncer,
     webhooks: WebhookRegistrations,
+    avatars: AvatarWall,
   ) {
     this.jobs = {
       'twitch-token-validation': () => twitchTokens.validateAll(),
       'schedule-reconcile': () => membership.reconcile(),
       'announce-pending': () => announcer.announcePending(),
       'webhook-cleanup': () => webhooks.cleanup(),
+      'avatar-sweep': () => avatars.sweep(),
     };
   }
 
@@ -66,6 +71,7 @@ export class ClusterJobsService implements OnApplicationBootstrap {
     this.every('schedule-reconcile', RECONCILE_EVERY_MS, () => this.runIfLeader('schedule-reconcile'));
     this.every('announce-pending', ANNOUNCE_PENDING_EVERY_MS, () => this.runIfLeader('announce-pending'));
     this.every('webhook-cleanup', WEBHOOK_CLEANUP_EVERY_MS, () => this.runIfLeader('webhook-cleanup'));
+    this.every('avatar-sweep', AVATAR_SWEEP_EVERY_MS, () => this.runIfLeader('avatar-sweep'));
     if (this.schedulerSettings.enabled) {
       // Finished polls claim the next ones themselves; the tick picks up streamers that became due meanwhile.
       this.scheduler.startContinuousPolling();

@@ -3,6 +3,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth';
 import { BotsModule } from '../bots';
 import { DonationsModule } from '../donations';
+import { OverlayModule } from '../overlay';
 import { RealtimeModule } from '../realtime';
 import { SchedulerModule } from '../scheduler';
 import { WebhooksModule } from '../webhooks';
@@ -17,6 +18,7 @@ import { ClusterJobsService } from './cluster-jobs.service';
     WebhooksModule,
     RealtimeModule,
     BotsModule,
+    OverlayModule,
   ],
   providers: [ClusterJobsService],
   exports: [ClusterJobsService],

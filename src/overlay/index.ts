@@ -1,1 +1,2 @@
+export * from './avatar-wall.service';
 export * from './overlay.module';

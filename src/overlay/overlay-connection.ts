@@ -81,6 +81,16 @@ export class OverlayConnection {
     return events.filter((event) => this.send(event, eventFrame(event)));
   }
 
+  /**
+   * A frame that is not an event of the log, such as the current avatar wall: it has no `id:` line, so the
+   * page's last event id (and with it the replay after a reconnect) stays as it was.
+   */
+  snapshot(type: string, data: unknown): void {
+    if (!this.closed) {
+      this.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+    }
+  }
+
   /** The missed events are gone from the history: tells the page to resync. */
   reset(): void {
     this.lastWritten = undefined;

@@ -1,4 +1,7 @@
-export type OverlayEventType = 'donation' | 'test';
+/** Alerts the overlay page plays. */
+export type AlertEventType = 'donation' | 'test';
+/** `chatter` and `chatter-left` change the avatar wall; the alert page ignores them. */
+export type OverlayEventType = AlertEventType | 'chatter' | 'chatter-left';
 
 /** What the overlay page gets for a donation or a test alert. */
 export interface DonationAlertData {
@@ -13,14 +16,40 @@ export interface DonationAlertData {
   receivedAt: number;
 }
 
-export interface NewOverlayEvent {
-  type: OverlayEventType;
-  data: DonationAlertData;
+/** A viewer on the avatar wall, as the avatars page draws them. */
+export interface ChatterData {
+  /** The viewer's Twitch user id: the key of their tile. */
+  userId: string;
+  login: string;
+  displayName: string;
+  /** Helix `profile_image_url`; null while unknown (the lookup failed, or Twitch has none): the page draws initials. */
+  avatarUrl: string | null;
+  /** Their latest chat line that this event knows of, epoch ms (server clock). */
+  lastSeenAt: number;
 }
 
-export interface OverlayEvent extends NewOverlayEvent {
+/** `idle`: silent for AVATARS_IDLE_MS; `replaced`: pushed off a full wall by a more recent chatter. */
+export type ChatterLeftReason = 'idle' | 'replaced';
+
+export interface ChatterLeftData {
+  userId: string;
+  reason: ChatterLeftReason;
+}
+
+export type NewOverlayEvent =
+  | { type: AlertEventType; data: DonationAlertData }
+  | { type: 'chatter'; data: ChatterData }
+  | { type: 'chatter-left'; data: ChatterLeftData };
+
+export type OverlayEvent = NewOverlayEvent & {
   /** Global per streamer and ordered: what the page sends back as `Last-Event-ID`. */
   id: string;
+};
+
+export function isAlertEvent(
+  event: NewOverlayEvent,
+): event is { type: AlertEventType; data: DonationAlertData } {
+  return event.type === 'donation' || event.type === 'test';
 }
 
 export type OverlayListener = (event: OverlayEvent) => void;

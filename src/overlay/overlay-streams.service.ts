@@ -4,10 +4,22 @@ import { InjectConfig, type OverlayConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { EventBus, type Unsubscribe } from '../../libs/event-bus';
 import { eventFrame, OverlayConnection } from './overlay-connection';
-import type { OverlayEvent } from './overlay-event';
+import { isAlertEvent, type OverlayEvent, type OverlayEventType } from './overlay-event';
 import { OverlayEventLog, type Unsubscribe as StopListening } from './overlay-event-log';
 import { OverlayTopics, type TokenRotated } from './overlay.events';
 import { OverlayMetrics } from './overlay.metrics';
+
+/**
+ * A state sent first on a new stream, outside the log (no id). It is read after the stream's live events are
+ * held back, so every change made after the read arrives after it, live; changes made just before may arrive
+ * again, so applying an event must be idempotent for the page. The replay leaves out the event types the
+ * snapshot supersedes: everything they said up to the read is in it, and what came after is delivered live.
+ */
+export interface OverlaySnapshot {
+  type: string;
+  data: unknown;
+  supersedes: readonly OverlayEventType[];
+}
 
 interface Fanout {
   connections: Set<OverlayConnection>;
@@ -60,7 +72,16 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
     return count;
   }
 
-  async serve(streamerId: string, lastEventId: string | undefined, res: Response): Promise<void> {
+  /**
+   * Streams the streamer's events to `res`. `snapshot`, when given, is read once live events are held back and
+   * written before the replay: a state that the events after it then keep current (see `OverlaySnapshot`).
+   */
+  async serve(
+    streamerId: string,
+    lastEventId: string | undefined,
+    res: Response,
+    snapshot?: () => Promise<OverlaySnapshot>,
+  ): Promise<void> {
     const fanout = this.fanoutOf(streamerId);
     const connection = new OverlayConnection(res, lastEventId, {
       onClose: (closed) => this.detach(streamerId, fanout, closed),
@@ -80,6 +101,10 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
         return;
       }
       connection.startHeartbeat(this.heartbeatMs);
+      const first = await snapshot?.();
+      if (first) {
+        connection.snapshot(first.type, first.data);
+      }
       if (lastEventId !== undefined) {
         const from = connection.replayFrom;
         const missed = from === undefined ? 'reset' : await this.log.since(streamerId, from);
@@ -87,7 +112,7 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
           connection.reset();
         } else {
           connection
-            .replay(missed)
+            .replay(missed.filter((event) => !first?.supersedes.includes(event.type)))
             .forEach((event) => this.metrics.delivered.inc({ type: event.type, mode: 'replay' }));
         }
       }
@@ -126,7 +151,9 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
   private recordLive(event: OverlayEvent, written: number): void {
     if (written > 0) {
       this.metrics.delivered.inc({ type: event.type, mode: 'live' }, written);
-      this.metrics.deliveryLatency.observe(Math.max(0, this.clock.now() - event.data.receivedAt) / 1000);
+      if (isAlertEvent(event)) {
+        this.metrics.deliveryLatency.observe(Math.max(0, this.clock.now() - event.data.receivedAt) / 1000);
+      }
     }
   }
 

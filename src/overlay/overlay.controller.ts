@@ -4,12 +4,14 @@ import type { Request, Response } from 'express';
 import { InjectConfig, type OverlayConfig } from '../../config';
 import { StreamersRepository } from '../streamers';
 import { localeFrom } from '../common';
+import { AvatarWall } from './avatar-wall.service';
+import { avatarsPage } from './avatars-page';
 import { overlayPage } from './overlay-page';
-import { OverlayStreams } from './overlay-streams.service';
+import { OverlayStreams, type OverlaySnapshot } from './overlay-streams.service';
 
 /**
- * What OBS loads: the overlay page and its SSE stream (the page's script and style are static files, see
- * `web/public-assets.ts`). The token in the path is the credential.
+ * What OBS loads: the alert page, the avatar wall page and their one SSE stream (the pages' scripts and styles
+ * are static files, see `web/public-assets.ts`). The token in the path is the credential.
  */
 @ApiTags('overlay')
 @Controller()
@@ -19,6 +21,7 @@ export class OverlayController {
   constructor(
     private readonly streamers: StreamersRepository,
     private readonly streams: OverlayStreams,
+    private readonly avatars: AvatarWall,
     @InjectConfig('overlay') overlay: OverlayConfig,
   ) {
     this.alertDurationMs = overlay.alertDurationMs;
@@ -37,21 +40,46 @@ export class OverlayController {
     );
   }
 
+  @Get('overlay/:token/avatars')
+  @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'The avatar wall page for an OBS browser source: viewers who write in chat' })
+  async avatarsPage(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
+    await this.streamerOf(token);
+    res.type('html').send(
+      avatarsPage(localeFrom(req.headers['accept-language']), {
+        eventsUrl: `/overlay/${encodeURIComponent(token)}/events?wall=1`,
+      }),
+    );
+  }
+
   /**
    * Written by hand rather than with @Sse(): the stream needs a `retry:` line, `:` comment heartbeats and an
    * id-clearing `reset` frame, none of which Nest's MessageEvent serialiser can produce, and it must answer an
    * unknown token with a 404 before any SSE header is sent.
    */
   @Get('overlay/:token/events')
-  @ApiOperation({ summary: 'The overlay SSE stream: donation and test alerts, replay after Last-Event-ID' })
+  @ApiOperation({
+    summary:
+      'The overlay SSE stream: donation and test alerts, chatter and chatter-left, replay after Last-Event-ID; ' +
+      'with ?wall=1 it starts with a wall event (the current avatar wall)',
+  })
   async events(
     @Param('token') token: string,
     @Headers('last-event-id') lastEventIdHeader: string | undefined,
     @Query('lastEventId') lastEventIdQuery: string | undefined,
+    @Query('wall') wall: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
     const streamerId = await this.streamerOf(token);
-    await this.streams.serve(streamerId, lastEventIdHeader || lastEventIdQuery || undefined, res);
+    const snapshot =
+      wall === '1'
+        ? async (): Promise<OverlaySnapshot> => ({
+            type: 'wall',
+            data: await this.avatars.snapshot(streamerId),
+            supersedes: ['chatter', 'chatter-left'],
+          })
+        : undefined;
+    await this.streams.serve(streamerId, lastEventIdHeader || lastEventIdQuery || undefined, res, snapshot);
   }
 
   private async streamerOf(token: string): Promise<string> {

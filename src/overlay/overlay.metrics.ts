@@ -28,6 +28,18 @@ export class OverlayMetrics {
     });
   }
 
+  /** `chat_avatars_active`, counted at each scrape (see `AvatarWall`). */
+  countActiveChatters(read: () => Promise<number>): void {
+    new Gauge({
+      name: 'chat_avatars_active',
+      help: 'Viewers on the avatar walls this instance feeds (streamers whose chat lines reached it within AVATARS_IDLE_MS)',
+      registers: [this.metrics.registry],
+      async collect() {
+        this.set(await read());
+      },
+    });
+  }
+
   /** `overlay_sse_connections`, read from the streams themselves at each scrape. */
   countOpenStreams(read: () => number): void {
     new Gauge({

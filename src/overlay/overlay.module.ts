@@ -5,7 +5,14 @@ import { Clock } from '../../libs/clock';
 import { redisOrMemory } from '../../libs/redis';
 import { SessionsModule } from '../sessions';
 import { DonationsModule } from '../donations';
+import { OAuthModule } from '../oauth';
 import { StreamersModule } from '../streamers';
+import { TwitchModule } from '../twitch';
+import { AvatarCache, MemoryAvatarCache, RedisAvatarCache } from './avatar-cache';
+import { AvatarChatListener } from './avatar-chat.listener';
+import { AvatarLookup } from './avatar-lookup';
+import { AvatarWall } from './avatar-wall.service';
+import { AvatarWallStore, MemoryAvatarWallStore, RedisAvatarWallStore } from './avatar-wall.store';
 import { AdminOverlayController } from './admin-overlay.controller';
 import { AnnouncedDonations, MemoryAnnouncedDonations, RedisAnnouncedDonations } from './announced-donations';
 import { MemoryOverlayEventLog } from './memory-overlay-event-log';
@@ -18,9 +25,12 @@ import { OverlayMetrics } from './overlay.metrics';
 import { RedisOverlayEventLog } from './redis-overlay-event-log';
 import { TestAlerts } from './test-alerts.service';
 
-/** The OBS overlay page and its SSE stream, its per-streamer event history, test alerts and token rotation. */
+/**
+ * The OBS overlay pages (alerts, and the avatar wall of viewers who write in chat) and their SSE stream, its
+ * per-streamer event history, test alerts and token rotation.
+ */
 @Module({
-  imports: [StreamersModule, DonationsModule, SessionsModule],
+  imports: [StreamersModule, DonationsModule, SessionsModule, OAuthModule, TwitchModule],
   controllers: [OverlayController, OverlayApiController, AdminOverlayController],
   providers: [
     redisOrMemory<OverlayEventLog, [OverlayConfig, Clock]>(OverlayEventLog, {
@@ -33,11 +43,23 @@ import { TestAlerts } from './test-alerts.service';
       memory: (clock) => new MemoryAnnouncedDonations(clock),
       inject: [Clock],
     }),
+    redisOrMemory<AvatarWallStore>(AvatarWallStore, {
+      redis: (redis) => new RedisAvatarWallStore(redis),
+      memory: () => new MemoryAvatarWallStore(),
+    }),
+    redisOrMemory<AvatarCache, [Clock]>(AvatarCache, {
+      redis: (redis) => new RedisAvatarCache(redis),
+      memory: (clock) => new MemoryAvatarCache(clock),
+      inject: [Clock],
+    }),
     OverlayStreams,
     OverlayMetrics,
     OverlayDonationListener,
     TestAlerts,
+    AvatarLookup,
+    AvatarWall,
+    AvatarChatListener,
   ],
-  exports: [OverlayEventLog, OverlayStreams],
+  exports: [OverlayEventLog, OverlayStreams, AvatarWall],
 })
 export class OverlayModule {}

@@ -217,9 +217,9 @@ export class RedisOverlayEventLog extends OverlayEventLog implements OnApplicati
     }
     return {
       id,
-      type: values.get('type') as OverlayEvent['type'],
-      data: JSON.parse(values.get('data') ?? '{}') as OverlayEvent['data'],
-    };
+      type: values.get('type'),
+      data: JSON.parse(values.get('data') ?? '{}') as unknown,
+    } as OverlayEvent;
   }
 
   private key(streamerId: string): string {

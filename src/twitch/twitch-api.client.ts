@@ -12,6 +12,9 @@ export interface TwitchUser {
   profile_image_url?: string;
 }
 
+/** Helix's limit on `id` parameters of one `GET /helix/users`. */
+export const HELIX_USERS_PER_REQUEST = 100;
+
 export interface TwitchTokenInfo {
   client_id: string;
   login: string;
@@ -58,6 +61,29 @@ export class TwitchApiClient implements TokenRefresher {
       throw new OutboundHttpError('Twitch returned no user for the token', 200, undefined);
     }
     return user;
+  }
+
+  /**
+   * Helix `GET /helix/users?id=…&id=…` for at most `HELIX_USERS_PER_REQUEST` ids: the users Twitch knows
+   * (deleted and banned accounts are left out of the answer, in no promised order).
+   */
+  async users(ids: readonly string[], accessToken: string): Promise<TwitchUser[]> {
+    if (ids.length === 0) {
+      return [];
+    }
+    if (ids.length > HELIX_USERS_PER_REQUEST) {
+      throw new RangeError(
+        `Helix takes at most ${HELIX_USERS_PER_REQUEST} user ids a request, not ${ids.length}`,
+      );
+    }
+    const query = new URLSearchParams(ids.map((id): [string, string] => ['id', id]));
+    const answer = await requestJson<{ data?: TwitchUser[] }>(
+      `${this.settings.apiBaseUrl}/helix/users?${query.toString()}`,
+      {
+        headers: { authorization: `Bearer ${accessToken}`, 'client-id': this.settings.clientId ?? '' },
+      },
+    );
+    return (answer?.data ?? []).filter((user) => typeof user?.id === 'string');
   }
 
   toTokenSet(answer: OAuthTokenResponse): TokenSet {

@@ -2,6 +2,7 @@ import { DEFAULT_THANKS_TEMPLATE } from '../bots';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { avatarsPage } from '../overlay/avatars-page';
 import { overlayPage } from '../overlay/overlay-page';
 import { messagePage } from '../auth/auth-pages';
 import { dashboardPage, landingPage } from './pages';
@@ -57,10 +58,18 @@ describe('publicAssetsDir', () => {
       }),
       messagePage('en', 'login-expired'),
       overlayPage('ru', { eventsUrl: '/overlay/token/events', alertDurationMs: 8000 }),
+      avatarsPage('ru', { eventsUrl: '/overlay/token/events?wall=1' }),
     ];
     const files = [...new Set(pages.flatMap(assetUrlsOf))].sort();
 
-    expect(files).toEqual(['app.css', 'dashboard.js', 'overlay.css', 'overlay.js']);
+    expect(files).toEqual([
+      'app.css',
+      'avatars.css',
+      'avatars.js',
+      'dashboard.js',
+      'overlay.css',
+      'overlay.js',
+    ]);
     for (const file of files) {
       expect(existsSync(join(publicAssetsDir(), file))).toBe(true);
     }

@@ -59,6 +59,7 @@ export interface TwitchCalls {
 }
 
 const TOKEN_PATH = '/oauth2/token';
+const HELIX_USERS_LIMIT = 100;
 
 /**
  * Twitch's id host (`/oauth2/*`) and API host (`/helix/*`) on one local server: the app points both
@@ -207,7 +208,10 @@ export class FakeTwitch extends FakeOAuthProvider<string, TwitchUser> implements
       : jsonReply(400, { status: 400, message: 'Invalid token' });
   }
 
-  /** The token's own user, or those named by the `id`/`login` query parameters (the last of each is read). */
+  /**
+   * The token's own user, or those named by the `id` and `login` query parameters (each may repeat, up to 100 in
+   * all, as on Helix); unknown ones are left out of the answer.
+   */
   private helixUsers(request: FakeRequest): FakeReply {
     const token = credentialsOf(request, ['Bearer']);
     const info = token === undefined ? undefined : this.tokens.accessToken(token);
@@ -221,11 +225,19 @@ export class FakeTwitch extends FakeOAuthProvider<string, TwitchUser> implements
         message: 'Client ID and OAuth token do not match',
       });
     }
-    const { id, login } = request.params;
+    const ids = request.url.searchParams.getAll('id');
+    const logins = request.url.searchParams.getAll('login').map((login) => login.toLowerCase());
+    if (ids.length + logins.length > HELIX_USERS_LIMIT) {
+      return jsonReply(400, {
+        error: 'Bad Request',
+        status: 400,
+        message: `The sum of the number of id and login parameters must be at most ${HELIX_USERS_LIMIT}`,
+      });
+    }
     const wanted =
-      id === undefined && login === undefined
+      ids.length === 0 && logins.length === 0
         ? [this.requireUser(info.userId)]
-        : [...this.users.values()].filter((user) => user.id === id || user.login === login?.toLowerCase());
+        : [...this.users.values()].filter((user) => ids.includes(user.id) || logins.includes(user.login));
     return jsonReply(200, { data: wanted.map((user) => ({ ...user })) });
   }
 }

@@ -332,6 +332,26 @@ describe(FakeTwitch.name, () => {
       expect(twitch.calls.users).toBe(1);
     });
 
+    it('returns the users of several id parameters, leaving out unknown ones, and refuses more than 100', async () => {
+      const tokens = await login();
+      const headers = { authorization: `Bearer ${tokens.access_token}`, 'client-id': twitch.clientId };
+
+      const several = await client.get('/helix/users?id=1002&id=404&id=1001', { headers });
+      const tooMany = await client.get(
+        `/helix/users?${Array.from({ length: 101 }, (_, i) => `id=${i}`).join('&')}`,
+        { headers },
+      );
+
+      expect(several.status).toBe(200);
+      const users = (JSON.parse(several.text) as { data: Array<{ id: string; profile_image_url: string }> })
+        .data;
+      expect(users.map((user) => [user.id, user.profile_image_url]).sort()).toEqual([
+        ['1001', 'https://static-cdn.jtvnw.net/jtv_user_pictures/1001-profile_image-300x300.png'],
+        ['1002', 'https://example.test/two.png'],
+      ]);
+      expect(tooMany.status).toBe(400);
+    });
+
     it('approves as the first user again after one nextLoginAs()', async () => {
       twitch.nextLoginAs('1002');
       await login();

@@ -41,6 +41,7 @@ describe.each(DATABASE_KINDS)('HTTP app on %s without Redis', (kind) => {
           events: 'in-process',
         },
         realtime: { status: 'up', enabled: false },
+        bots: { status: 'up', enabled: false },
       });
     });
 

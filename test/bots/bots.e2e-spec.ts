@@ -241,6 +241,31 @@ describe.each<Deployment>(DEPLOYMENTS)('Chat bot (%s)', (deployment) => {
     expect(unknown.status).toBe(404);
   });
 
+  it('reports the bots on /health and /metrics', async () => {
+    const streamer = await rig.streamer(instance);
+    await storeDonation(instance, streamer.streamerId, 'poll');
+    await linesIn(rig.chat, streamer.channel, 1);
+
+    const health = (await (await fetch(`${instance.origin}/health`)).json()) as {
+      details: { bots: Record<string, unknown> };
+    };
+    expect(health.details.bots).toMatchObject({ status: 'up', enabled: true, ownedHere: expect.any(Number) });
+    const { active, wanted, byStatus } = health.details.bots as {
+      active: number;
+      wanted: number;
+      byStatus: Record<string, number>;
+    };
+    expect(active).toBeGreaterThan(0);
+    expect(wanted).toBeGreaterThanOrEqual(active);
+    expect(byStatus.connected).toBeGreaterThan(0);
+
+    const metrics = await (await fetch(`${instance.origin}/metrics`)).text();
+    expect(metrics).toMatch(/^bots_active\{status="connected"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^bot_messages_sent_total\{kind="thanks"\} [1-9]\d*$/m);
+    expect(metrics).toMatch(/^bot_send_queue_depth 0$/m);
+    expect(metrics).toMatch(/^bot_reconnects_total \d+$/m);
+  });
+
   async function connectDonationAlertsFor(streamerId: string, code: string): Promise<void> {
     const { mintDonationAlertsTokens } = await import('../support/donation-alerts');
     const { OAuthCredentialsRepository } = await import('../../src/oauth');

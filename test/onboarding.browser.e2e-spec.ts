@@ -83,7 +83,8 @@ describe('streamer onboarding in a browser', () => {
     expect(await page.locator('#overlay-url').inputValue()).toBe(overlayUrl);
     expect(await page.locator('#da-state').textContent()).toBe('DonationAlerts не подключён.');
 
-    await page.getByRole('button', { name: 'Копировать' }).click();
+    expect(await page.locator('#avatars-url').inputValue()).toBe(`${overlayUrl}/avatars`);
+    await page.locator('[data-copy="overlay-url"]').click();
     await page.getByRole('button', { name: 'Скопировано' }).waitFor();
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(overlayUrl);
 

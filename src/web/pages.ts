@@ -162,6 +162,13 @@ export function dashboardPage(locale: Locale, view: DashboardView): string {
           ${t.copy}
         </button>
       </div>
+      <p>${t.avatarsHelp}</p>
+      <div class="copy">
+        <input id="avatars-url" type="text" readonly value="${view.overlayUrl}/avatars" />
+        <button class="button" type="button" data-copy="avatars-url" data-copied="${t.copied}">
+          ${t.copy}
+        </button>
+      </div>
       <div class="row actions">
         <button
           class="button secondary"

@@ -48,6 +48,7 @@
         .then((body) => {
           if (body.overlayUrl) {
             document.getElementById('overlay-url').value = body.overlayUrl;
+            document.getElementById('avatars-url').value = `${body.overlayUrl}/avatars`;
           }
           show(button.getAttribute('data-done'));
         })

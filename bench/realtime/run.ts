@@ -21,6 +21,7 @@ import { createBackingServices, type BackingServices } from '../../test/support/
 import { donationAlertsEnv } from '../../test/support/donation-alerts';
 import { seedStreamers, type SeededStreamer } from '../scheduler/seed';
 import { distribution, round } from '../scheduler/stats';
+import { positiveNumber } from '../support/options';
 
 /**
  * Push → stored latency with realtime sockets on, against polling only, in the same run (see bench/README.md,
@@ -45,17 +46,7 @@ interface Options {
 }
 
 function options(env: NodeJS.ProcessEnv): Options {
-  const number = (name: string, fallback: number): number => {
-    const value = env[name];
-    if (value === undefined || value === '') {
-      return fallback;
-    }
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed <= 0) {
-      throw new Error(`${name} must be a positive number (got "${value}")`);
-    }
-    return parsed;
-  };
+  const number = (name: string, fallback: number): number => positiveNumber(env[name], fallback, name);
   const scenarios = (env.BENCH_SCENARIOS ?? 'A,B').split(',').map((s) => s.trim().toUpperCase());
   for (const scenario of scenarios) {
     if (scenario !== 'A' && scenario !== 'B') {

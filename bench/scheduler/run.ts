@@ -316,6 +316,8 @@ async function main(): Promise<void> {
       await driver.stop();
     } else {
       app.get(SchedulerRegistry).deleteInterval('donationalerts-poll-tick');
+      // Finished polls claim the next ones themselves; this stops that as a shutdown would.
+      scheduler.beforeApplicationShutdown();
     }
     await waitFor(() => probe.inFlight === 0, 15_000, 'polls in flight');
     const stored = await app

@@ -6,7 +6,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { loadConfig } from '../../config';
+import { getConfigToken } from '@nestjs/config';
+import { loadConfig, type SchedulerConfig } from '../../config';
 import { LeaderService } from '../../libs/locks';
 import { createApp } from '../../src/app.factory';
 import type { Donation } from '../../src/donations/donation';
@@ -15,20 +16,21 @@ import { RealtimeService } from '../../src/realtime';
 import { RealtimeStatsService } from '../../src/realtime/realtime-stats.service';
 import { DonationAlertsScheduler } from '../../src/scheduler/donation-alerts-scheduler';
 import type { FakeCentrifugo } from '../../test/fakes/fake-centrifugo';
-import { FakeDonationAlerts, type DonationAlertsCalls } from '../../test/fakes/fake-donationalerts';
+import { FakeDonationAlerts } from '../../test/fakes/fake-donationalerts';
 import { BASE_TEST_ENV } from '../../test/support/app';
 import { createBackingServices, type BackingServices } from '../../test/support/deployments';
 import { donationAlertsEnv } from '../../test/support/donation-alerts';
 import { seedStreamers, type SeededStreamer } from '../scheduler/seed';
 import { distribution, round } from '../scheduler/stats';
+import { positiveNumber } from '../support/options';
+import { runCluster } from './cluster';
+import { callDelta, gc, histogram, log, maxInAnyWindow, mb, ms, waitUntil, WINDOW_MS } from './helpers';
 
 /**
  * Push → stored latency with realtime sockets on, against polling only, in the same run (see bench/README.md,
  * "bench/realtime"). Scenario A: DonationAlerts' real application limit (60 a minute). Scenario B (what-if):
  * 1,000 streamers with a raised limit.
  */
-
-const WINDOW_MS = 60_000;
 
 interface Options {
   scenarios: string[];
@@ -39,27 +41,28 @@ interface Options {
   bStreamers: number;
   bLimit: number;
   bDonations: number;
+  cStreamers: number;
+  cInstances: number;
+  cDonations: number;
+  cFailoverEveryMs: number;
+  cConnectTimeoutS: number;
+  cFailoverTimeoutS: number;
+  dStreamers: number;
+  dWarmLimit: number;
+  dDonations: number;
   steadyS: number;
   connectTimeoutS: number;
   out: string;
 }
 
+const SCENARIOS = ['A', 'B', 'C', 'D'];
+
 function options(env: NodeJS.ProcessEnv): Options {
-  const number = (name: string, fallback: number): number => {
-    const value = env[name];
-    if (value === undefined || value === '') {
-      return fallback;
-    }
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed <= 0) {
-      throw new Error(`${name} must be a positive number (got "${value}")`);
-    }
-    return parsed;
-  };
+  const number = (name: string, fallback: number): number => positiveNumber(env[name], fallback, name);
   const scenarios = (env.BENCH_SCENARIOS ?? 'A,B').split(',').map((s) => s.trim().toUpperCase());
   for (const scenario of scenarios) {
-    if (scenario !== 'A' && scenario !== 'B') {
-      throw new Error(`BENCH_SCENARIOS: unknown scenario "${scenario}" (A, B)`);
+    if (!SCENARIOS.includes(scenario)) {
+      throw new Error(`BENCH_SCENARIOS: unknown scenario "${scenario}" (${SCENARIOS.join(', ')})`);
     }
   }
   return {
@@ -70,6 +73,15 @@ function options(env: NodeJS.ProcessEnv): Options {
     bStreamers: Math.round(number('BENCH_B_STREAMERS', 1000)),
     bLimit: Math.round(number('BENCH_B_APP_RATE_LIMIT', 100_000)),
     bDonations: Math.round(number('BENCH_B_DONATIONS', 200)),
+    cStreamers: Math.round(number('BENCH_C_STREAMERS', 300)),
+    cInstances: Math.round(number('BENCH_C_INSTANCES', 3)),
+    cDonations: Math.round(number('BENCH_C_DONATIONS', 100)),
+    cFailoverEveryMs: number('BENCH_C_FAILOVER_EVERY_MS', 1000),
+    cConnectTimeoutS: number('BENCH_C_CONNECT_TIMEOUT_S', 1800),
+    cFailoverTimeoutS: number('BENCH_C_FAILOVER_TIMEOUT_S', 900),
+    dStreamers: Math.round(number('BENCH_D_STREAMERS', 1000)),
+    dWarmLimit: Math.round(number('BENCH_D_WARM_LIMIT', 100_000)),
+    dDonations: Math.round(number('BENCH_D_DONATIONS', 200)),
     steadyS: number('BENCH_STEADY_S', 60),
     connectTimeoutS: number('BENCH_CONNECT_TIMEOUT_S', 240),
     out: resolve(env.BENCH_OUT ?? 'reports/bench/realtime.json'),
@@ -80,6 +92,12 @@ interface SideSpec {
   label: string;
   streamers: number;
   appLimit: number;
+  /**
+   * Warm start: the fake and the instance run at this raised limit until every socket is subscribed and every
+   * streamer polled once, then both go back to `appLimit` for the measurement (after one budget window, so the
+   * requests of the start have left it).
+   */
+  warmLimit?: number;
   realtime: boolean;
   donations: number;
   /** Donations are fed evenly over this long. */
@@ -91,49 +109,6 @@ interface SideSpec {
   connectTimeoutMs: number;
 }
 
-const mb = () => process.memoryUsage().rss / 2 ** 20;
-const ms = (value: number) => round(value, 0);
-const log = (label: string, message: string) =>
-  console.log(`[${new Date().toISOString().slice(11, 19)}] ${label}: ${message}`);
-
-function gc(): void {
-  global.gc?.();
-  global.gc?.();
-}
-
-function callDelta(before: DonationAlertsCalls, after: DonationAlertsCalls, minutes: number) {
-  const perMinute = (key: keyof DonationAlertsCalls) => round((after[key] - before[key]) / minutes, 1);
-  const donations = perMinute('donations');
-  const userOauth = perMinute('userOauth');
-  const centrifugeSubscribe = perMinute('centrifugeSubscribe');
-  return {
-    total: round(donations + userOauth + centrifugeSubscribe, 1),
-    donations,
-    userOauth,
-    centrifugeSubscribe,
-  };
-}
-
-async function waitUntil(
-  condition: () => boolean,
-  timeoutMs: number,
-  onProgress?: () => void,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let lastProgress = Date.now();
-  while (!condition()) {
-    if (Date.now() > deadline) {
-      return false;
-    }
-    if (onProgress && Date.now() - lastProgress >= 10_000) {
-      lastProgress = Date.now();
-      onProgress();
-    }
-    await delay(50);
-  }
-  return true;
-}
-
 async function runSide(spec: SideSpec) {
   const { label } = spec;
   let services: BackingServices | undefined;
@@ -142,7 +117,8 @@ async function runSide(spec: SideSpec) {
   let app: NestExpressApplication | undefined;
   try {
     services = await createBackingServices('postgres+redis');
-    fake = await FakeDonationAlerts.start({ appRateLimit: spec.appLimit, rateWindowMs: WINDOW_MS });
+    const startLimit = spec.warmLimit ?? spec.appLimit;
+    fake = await FakeDonationAlerts.start({ appRateLimit: startLimit, rateWindowMs: WINDOW_MS });
     centrifugo = spec.realtime ? await fake.startCentrifugo() : undefined;
     const config = loadConfig({
       ...BASE_TEST_ENV,
@@ -152,7 +128,7 @@ async function runSide(spec: SideSpec) {
       ...services.env,
       REDIS_REQUIRED: 'true',
       SCHEDULER_ENABLED: 'true',
-      DA_APP_RATE_LIMIT: String(spec.appLimit),
+      DA_APP_RATE_LIMIT: String(startLimit),
       RATE_LIMIT_WINDOW: String(WINDOW_MS),
       DA_REALTIME_ENABLED: spec.realtime ? 'true' : 'false',
       ...(centrifugo ? { DA_CENTRIFUGO_URL: centrifugo.url } : {}),
@@ -227,6 +203,17 @@ async function runSide(spec: SideSpec) {
     );
     gc();
     const rssConnectedMb = mb();
+    let refusedBeforeMeasuring = fake.rejectedForRate;
+    if (spec.warmLimit !== undefined) {
+      // The budget reads its limit from this settings object on every take: the real limit from now on.
+      app.get<SchedulerConfig>(getConfigToken('scheduler')).appLimit = spec.appLimit;
+      fake.appRateLimit = spec.appLimit;
+      const settleMs = Math.ceil(WINDOW_MS * 1.05) + 2_000;
+      log(label, `warm start done; limit back to ${spec.appLimit}/min, waiting ${ms(settleMs / 1000)} s`);
+      await delay(settleMs);
+      refusedBeforeMeasuring = fake.rejectedForRate;
+    }
+    const callsAtSteady = fake.calls;
 
     // Donations, evenly over feedMs, each to a different streamer (fixed stride).
     const steadyStarted = Date.now();
@@ -248,6 +235,7 @@ async function runSide(spec: SideSpec) {
     await delay(Math.max(0, steadyStarted + spec.steadyMs - Date.now()));
     const steadyMinutes = (Date.now() - steadyStarted) / 60_000;
     const callsAfter = fake.calls;
+    const steadyTo = Date.now();
 
     const realtimeStats = spec.realtime ? await app.get(RealtimeStatsService).stats() : undefined;
     const reconnects = realtimeStats
@@ -288,9 +276,12 @@ async function runSide(spec: SideSpec) {
       },
       steady: {
         minutes: round(steadyMinutes, 2),
-        requestsPerMinute: callDelta(callsAtReady, callsAfter, steadyMinutes),
+        requestsPerMinute: callDelta(callsAtSteady, callsAfter, steadyMinutes),
+        maxIn60s: maxInAnyWindow(fake.apiRequestTimes(), steadyStarted, steadyTo),
+        requestsPer10s: histogram(fake.apiRequestTimes(), steadyStarted, steadyTo, 10_000),
       },
       rateLimited429: fake.rejectedForRate,
+      rateLimited429WhileMeasuring: fake.rejectedForRate - refusedBeforeMeasuring,
       memory: {
         rssBeforeMb: round(rssBeforeMb),
         rssConnectedMb: round(rssConnectedMb),
@@ -364,7 +355,8 @@ async function main(): Promise<void> {
         `(${polling.donations.stored}/${polling.donations.fed}) | ` +
         `${ratio(polling, realtime, 'p50')}× / ${ratio(polling, realtime, 'p99')}× | ` +
         `${realtime.memory.rssPerSocketKb} KB | ${realtime.steady.requestsPerMinute.total} vs ` +
-        `${polling.steady.requestsPerMinute.total} |`,
+        `${polling.steady.requestsPerMinute.total} (max in 60 s: ${realtime.steady.maxIn60s} vs ` +
+        `${polling.steady.maxIn60s}) |`,
     );
   }
 
@@ -387,6 +379,64 @@ async function main(): Promise<void> {
       `| B (what-if, raised limit) | ${n} | ${opts.bLimit}/min | ${realtime.connect.allSubscribedS ?? '—'} s | ` +
         `${realtime.donations.latencyMs.p50} / ${realtime.donations.latencyMs.p99} | – | – | ` +
         `${realtime.memory.rssPerSocketKb} KB | ${realtime.steady.requestsPerMinute.total} |`,
+    );
+  }
+
+  if (opts.scenarios.includes('C')) {
+    const n = opts.cStreamers;
+    console.log(
+      `Scenario C: ${n} streamers over ${opts.cInstances} instance processes, 60 requests/min from the start`,
+    );
+    const cluster = await runCluster({
+      streamers: n,
+      instances: opts.cInstances,
+      appLimit: 60,
+      steadyDonations: opts.cDonations,
+      steadyMs: opts.steadyS * 1000,
+      failoverEveryMs: opts.cFailoverEveryMs,
+      connectTimeoutMs: opts.cConnectTimeoutS * 1000,
+      failoverTimeoutMs: opts.cFailoverTimeoutS * 1000,
+      drainMs: 120_000,
+    });
+    scenarios.C = cluster;
+    const { cold, steady, failover } = cluster;
+    rows.push(
+      `| C (real limit, ${opts.cInstances} processes) | ${n} | 60/min | ${cold.allSubscribedS} s (cold) | ` +
+        `${steady.donations.latencyMs.p50} / ${steady.donations.latencyMs.p99} | – | – | – | ` +
+        `${steady.requestsPerMinute.total} (max ${steady.maxIn60s} in 60 s) |`,
+    );
+    rows.push(
+      `| C failover: SIGKILL ${failover.victim} | ${failover.orphaned} orphaned | 60/min | ` +
+        `${failover.allBackS} s to all back | longest wait ${failover.donations.latencyMs.max} ms ` +
+        `(p50 ${failover.donations.latencyMs.p50}, ${failover.donations.stored}/${failover.donations.fed}) | – | – | – | ` +
+        `${failover.requestsPerMinute.total} (${failover.requests.total} requests) |`,
+    );
+  }
+
+  if (opts.scenarios.includes('D')) {
+    const n = opts.dStreamers;
+    console.log(
+      `Scenario D: ${n} streamers on one instance, warm start at ${opts.dWarmLimit}/min, measured at 60/min`,
+    );
+    const realtime = await runSide({
+      label: 'D realtime',
+      streamers: n,
+      appLimit: 60,
+      warmLimit: opts.dWarmLimit,
+      realtime: true,
+      donations: opts.dDonations,
+      feedMs: 40_000,
+      drainMs: 20_000,
+      steadyMs: opts.steadyS * 1000,
+      connectTimeoutMs: opts.connectTimeoutS * 1000,
+    });
+    scenarios.D = { realtime };
+    rows.push(
+      `| D (real limit after a warm start at ${opts.dWarmLimit}/min) | ${n} | 60/min | ` +
+        `${realtime.connect.allSubscribedS ?? '—'} s (warm) | ` +
+        `${realtime.donations.latencyMs.p50} / ${realtime.donations.latencyMs.p99} | – | – | ` +
+        `${realtime.memory.rssPerSocketKb} KB | ${realtime.steady.requestsPerMinute.total} ` +
+        `(max ${realtime.steady.maxIn60s} in 60 s) |`,
     );
   }
 

@@ -35,6 +35,7 @@ import {
   sum,
   type Distribution,
 } from './stats';
+import { positiveNumber } from '../support/options';
 
 /** What one run does; every field can be set from the environment (see bench/README.md). */
 interface Options {
@@ -51,17 +52,7 @@ interface Options {
 }
 
 function options(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const number = (value: string | undefined, fallback: number, name: string): number => {
-    if (value === undefined || value === '') {
-      return fallback;
-    }
-    const parsed = Number(value);
-    if (!Number.isFinite(parsed) || parsed <= 0) {
-      throw new Error(`${name} must be a positive number (got "${value}")`);
-    }
-    return parsed;
-  };
-  const durationS = number(argv[0] ?? env.BENCH_DURATION_S, 60, 'BENCH_DURATION_S');
+  const durationS = positiveNumber(argv[0] ?? env.BENCH_DURATION_S, 60, 'BENCH_DURATION_S');
   const driver = (env.BENCH_DRIVER ?? 'app') as TickDriver;
   if (!TICK_DRIVERS.includes(driver)) {
     throw new Error(`BENCH_DRIVER must be one of ${TICK_DRIVERS.join(', ')} (got "${driver}")`);
@@ -69,11 +60,11 @@ function options(argv: string[], env: NodeJS.ProcessEnv): Options {
   const result = {
     driver,
     durationS,
-    baselineS: number(env.BENCH_BASELINE_S, durationS, 'BENCH_BASELINE_S'),
-    streamers: Math.round(number(env.BENCH_STREAMERS, 1000, 'BENCH_STREAMERS')),
+    baselineS: positiveNumber(env.BENCH_BASELINE_S, durationS, 'BENCH_BASELINE_S'),
+    streamers: Math.round(positiveNumber(env.BENCH_STREAMERS, 1000, 'BENCH_STREAMERS')),
     unresponsive: Number(env.BENCH_UNRESPONSIVE_STREAMERS || 0),
-    latencyMs: number(env.BENCH_LATENCY_MS, 50, 'BENCH_LATENCY_MS'),
-    appRateLimit: Math.round(number(env.BENCH_APP_RATE_LIMIT, 100_000, 'BENCH_APP_RATE_LIMIT')),
+    latencyMs: positiveNumber(env.BENCH_LATENCY_MS, 50, 'BENCH_LATENCY_MS'),
+    appRateLimit: Math.round(positiveNumber(env.BENCH_APP_RATE_LIMIT, 100_000, 'BENCH_APP_RATE_LIMIT')),
     label:
       env.BENCH_LABEL ?? `${new Date().toISOString().slice(0, 16)}${driver === 'app' ? '' : ` ${driver}`}`,
     out: resolve(env.BENCH_OUT ?? 'reports/bench/scheduler.json'),
@@ -325,6 +316,8 @@ async function main(): Promise<void> {
       await driver.stop();
     } else {
       app.get(SchedulerRegistry).deleteInterval('donationalerts-poll-tick');
+      // Finished polls claim the next ones themselves; this stops that as a shutdown would.
+      scheduler.beforeApplicationShutdown();
     }
     await waitFor(() => probe.inFlight === 0, 15_000, 'polls in flight');
     const stored = await app

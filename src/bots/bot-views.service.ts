@@ -52,11 +52,10 @@ export class BotViews {
 
   /** The card of an existing streamer (404 otherwise). */
   async forStreamer(streamerId: string): Promise<BotView> {
-    await requireKnownStreamer(this.streamers, streamerId);
-    const [settings, state, streamer] = await Promise.all([
+    const streamer = await requireKnownStreamer(this.streamers, streamerId);
+    const [settings, state] = await Promise.all([
       this.repository.settings(streamerId),
       this.bots.state(streamerId),
-      this.streamers.findById(streamerId),
     ]);
     const speaker = this.settings.botLogin
       ? await this.streamers.findByLogin(this.settings.botLogin)
@@ -73,14 +72,14 @@ export class BotViews {
           ? 'disabled'
           : state?.owner
             ? state.status
-            : streamer?.status === 'needs_reauth'
+            : streamer.status === 'needs_reauth'
               ? 'needs_reauth'
               : 'starting',
       owner: state?.owner ?? null,
       since: state?.since ?? null,
       lastError: state?.lastError ?? null,
       canSpeak: credential?.scopes.includes(CHAT_EDIT_SCOPE) ?? false,
-      speaksAs: this.settings.botLogin ?? streamer?.login ?? '',
+      speaksAs: this.settings.botLogin ?? streamer.login,
     };
   }
 

@@ -13,7 +13,7 @@ import type { BotIdentities, BotIdentity } from './bot-identities';
 import { BotSendQueue, type OutgoingLine } from './bot-send-queue';
 import { fillTemplate, mergedThanks } from './bot-template';
 import type { BotsMetrics } from './bots.metrics';
-import type { BotsRepository } from './bots.repository';
+import type { BotSettings, BotsRepository } from './bots.repository';
 import type { ChatLimits } from './chat-limits';
 import type { ChatDisconnect, ChatLine, ChatTransport, ChatTransportFactory } from './chat/chat-transport';
 import type { DonationPageLinks } from './donation-page-links';
@@ -92,9 +92,12 @@ export class BotWorker implements KeyWorker {
     return this.queue.size;
   }
 
-  /** A stored donation of this streamer (from any instance): queue its thank-you unless it should not get one. */
-  async thank(donation: Donation): Promise<void> {
-    const settings = await this.deps.repository.settings(this.streamerId);
+  /**
+   * A stored donation of this streamer (from any instance): queue its thank-you unless it should not get one.
+   * `settings` when the caller has just read them (catch-up), else they are read now.
+   */
+  async thank(donation: Donation, known?: BotSettings): Promise<void> {
+    const settings = known ?? (await this.deps.repository.settings(this.streamerId));
     if (!settings.enabled || (donation.provider === 'test' && !settings.thankTestAlerts)) {
       return;
     }
@@ -247,7 +250,7 @@ export class BotWorker implements KeyWorker {
       const recent = await this.deps.donations.findReceivedSince(this.streamerId, since, CATCHUP_LIMIT);
       const thanked = new Set(await this.deps.repository.thanked(recent.map(({ id }) => id)));
       for (const donation of recent.filter(({ id }) => !thanked.has(id))) {
-        await this.thank(donation);
+        await this.thank(donation, settings);
       }
     } catch (error) {
       this.logger.warn(

@@ -1,17 +1,20 @@
 import { Injectable, NotFoundException, type PipeTransform } from '@nestjs/common';
+import type { StreamerEntity } from './entities/streamer.entity';
 import { StreamersRepository } from './streamers.repository';
 
 /** Streamer ids are UUIDs (36 characters); anything else cannot name one and is not looked up. */
 const STREAMER_ID = /^[0-9A-Za-z-]{1,36}$/;
 
-/** 404 for an id that names no streamer; the id in the message is cut, so a huge one is not echoed back. */
+/** The streamer, or 404 for an id that names none; the id in the message is cut, so a huge one is not echoed back. */
 export async function requireKnownStreamer(
   streamers: StreamersRepository,
   streamerId: string,
-): Promise<void> {
-  if (!STREAMER_ID.test(streamerId) || !(await streamers.findById(streamerId))) {
+): Promise<StreamerEntity> {
+  const streamer = STREAMER_ID.test(streamerId) ? await streamers.findById(streamerId) : null;
+  if (!streamer) {
     throw new NotFoundException(`Unknown streamer ${streamerId.slice(0, 64)}`);
   }
+  return streamer;
 }
 
 /** `@Param('streamerId', KnownStreamerPipe)`: the id of an existing streamer, or 404. */

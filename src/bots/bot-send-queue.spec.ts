@@ -11,8 +11,9 @@ const donation = (id: string, donorName: string | null = id) => ({
 
 function drain(queue: BotSendQueue): string[] {
   const texts: string[] = [];
-  for (let line = queue.shift(); line; line = queue.shift()) {
+  for (let line = queue.take(); line; line = queue.take()) {
     texts.push(line.text);
+    queue.done(line);
   }
   return texts;
 }
@@ -31,7 +32,9 @@ describe(BotSendQueue.name, () => {
     expect(queue.thank(donation('a'), TEMPLATE)).toBe(true);
     expect(queue.thank(donation('a'), TEMPLATE)).toBe(false);
     expect(queue.size).toBe(1);
-    queue.shift();
+    const line = queue.take()!;
+    expect(queue.thank(donation('a'), TEMPLATE)).toBe(false);
+    queue.done(line);
     expect(queue.has('a')).toBe(false);
   });
 
@@ -51,12 +54,32 @@ describe(BotSendQueue.name, () => {
   it('keeps every merged donation on its line, so each is claimed when the line goes', () => {
     const queue = new BotSendQueue(2);
     ['a', 'b', 'c'].forEach((id) => queue.thank(donation(id, null), TEMPLATE));
-    const first = queue.shift();
+    const first = queue.take();
     expect(first).toMatchObject({
       kind: 'thanks',
       text: 'Спасибо за донаты: Аноним (10 RUB), Аноним (10 RUB)',
     });
     expect(first?.kind === 'thanks' && first.donations.map(({ id }) => id)).toEqual(['a', 'b']);
+  });
+
+  it('never merges into a line taken to be sent, so no donor is lost with it', () => {
+    const queue = new BotSendQueue(2);
+    queue.thank(donation('a'), TEMPLATE);
+    const sending = queue.take()!;
+    ['b', 'c', 'd'].forEach((id) => queue.thank(donation(id), TEMPLATE));
+
+    expect(sending.text).toBe('Спасибо, a!');
+    queue.done(sending);
+    expect(drain(queue)).toEqual(['Спасибо за донаты: b (10 RUB), c (10 RUB)', 'Спасибо, d!']);
+  });
+
+  it('puts a line that did not go out back first, unchanged', () => {
+    const queue = new BotSendQueue(5);
+    queue.thank(donation('a'), TEMPLATE);
+    queue.thank(donation('b'), TEMPLATE);
+    const line = queue.take()!;
+    queue.putBack(line);
+    expect(drain(queue)).toEqual(['Спасибо, a!', 'Спасибо, b!']);
   });
 
   it('drops a command answer when full rather than a thank-you', () => {

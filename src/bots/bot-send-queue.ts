@@ -44,17 +44,24 @@ export class BotSendQueue {
     return true;
   }
 
-  peek(): OutgoingLine | undefined {
-    return this.lines[0];
+  /**
+   * Takes the oldest line off the queue to be sent: from now on nothing merges into it. Its donations still
+   * count as queued until `done(line)`, so a repeated announcement cannot queue them a second time meanwhile.
+   */
+  take(): OutgoingLine | undefined {
+    return this.lines.shift();
   }
 
-  /** Removes the oldest line (sent, or skipped because every donation in it was thanked elsewhere). */
-  shift(): OutgoingLine | undefined {
-    const line = this.lines.shift();
-    if (line?.kind === 'thanks') {
+  /** The taken line went out, or was given up: its donations may be queued again. */
+  done(line: OutgoingLine): void {
+    if (line.kind === 'thanks') {
       line.donations.forEach(({ id }) => this.queued.delete(id));
     }
-    return line;
+  }
+
+  /** A taken line that did not go out: first again, as it was (nothing merged into it meanwhile). */
+  putBack(line: OutgoingLine): void {
+    this.lines.unshift(line);
   }
 
   has(donationId: string): boolean {

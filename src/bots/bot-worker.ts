@@ -55,6 +55,12 @@ interface ConnectionOutcome {
   now?: boolean;
 }
 
+/** A line's text once claimed, and the donations this bot claimed for it. */
+interface Claim {
+  text: string;
+  donationIds: string[];
+}
+
 type Report = (status: BotStatus, lastError?: string | null) => Promise<boolean>;
 
 /**
@@ -305,8 +311,7 @@ export class BotWorker implements KeyWorker {
     void ended.then(() => (over = true));
     const { signal } = this.work;
     while (!over && !signal.aborted) {
-      const line = this.queue.peek();
-      if (!line || !bot.canSpeak) {
+      if (this.queue.size === 0 || !bot.canSpeak) {
         await new Promise<void>((resolve) => (this.wake = resolve));
         continue;
       }
@@ -318,40 +323,80 @@ export class BotWorker implements KeyWorker {
       if (over || !this.work.isOwner()) {
         return;
       }
-      const text = await this.claimed(line);
-      if (text !== null && this.work.isOwner() && !over) {
-        if (await connection.send(bot.channel, text)) {
-          this.deps.metrics.messagesSent.inc({ kind: line.kind === 'thanks' ? 'thanks' : 'command' });
-          await this.deps.counters.add(this.streamerId, 'messagesSent').catch(() => undefined);
-        }
+      // Taken off the queue only now: thank-yous that arrived during the wait merged into it, and none can merge
+      // into it (and be lost with it) while it is claimed and sent.
+      const line = this.queue.take();
+      if (!line) {
+        continue;
       }
-      this.queue.shift();
+      if (await this.sendLine(connection, bot, line, () => over)) {
+        this.queue.done(line);
+      } else {
+        this.queue.putBack(line);
+      }
     }
+  }
+
+  /**
+   * Claims the line's donations and sends it. True when it is finished with (sent, or every donation in it was
+   * thanked elsewhere); false when it did not go out, with its claims released so it can be sent again (by this
+   * bot's next connection, or the next owner's catch-up).
+   */
+  private async sendLine(
+    connection: ChatTransport,
+    bot: BotIdentity,
+    line: OutgoingLine,
+    over: () => boolean,
+  ): Promise<boolean> {
+    let claim: Claim | null;
+    try {
+      claim = await this.claim(line);
+    } catch (error) {
+      this.logger.warn(
+        `Streamer ${this.streamerId}'s bot could not claim a line: ${(error as Error).message}`,
+      );
+      return false;
+    }
+    if (claim === null) {
+      return true;
+    }
+    if (this.work.isOwner() && !over() && (await connection.send(bot.channel, claim.text))) {
+      this.deps.metrics.messagesSent.inc({ kind: line.kind === 'thanks' ? 'thanks' : 'command' });
+      await this.deps.counters.add(this.streamerId, 'messagesSent').catch(() => undefined);
+      return true;
+    }
+    await this.deps.repository
+      .releaseThanks(this.streamerId, claim.donationIds, this.work.epoch)
+      .catch((error: Error) =>
+        this.logger.warn(`Streamer ${this.streamerId}'s unsent thank-yous stay claimed: ${error.message}`),
+      );
+    return false;
   }
 
   /**
    * The text to send for `line` once its donations are claimed: only the donations this call claimed are
    * thanked (another instance may have thanked some); null when none is left.
    */
-  private async claimed(line: OutgoingLine): Promise<string | null> {
+  private async claim(line: OutgoingLine): Promise<Claim | null> {
     if (line.kind === 'command') {
-      return line.text;
+      return { text: line.text, donationIds: [] };
     }
     const ids = line.donations.map(({ id }) => id);
     const mine = new Set(
       await this.deps.repository.claimThanks(this.streamerId, ids, this.work.epoch, this.deps.clock.now()),
     );
-    if (mine.size === ids.length) {
-      return line.text;
-    }
     const left = line.donations.filter(({ id }) => mine.has(id));
+    const donationIds = left.map(({ id }) => id);
     if (left.length === 0) {
       return null;
     }
+    if (left.length === ids.length) {
+      return { text: line.text, donationIds };
+    }
     if (left.length > 1) {
-      return mergedThanks(left);
+      return { text: mergedThanks(left), donationIds };
     }
     const settings = await this.deps.repository.settings(this.streamerId);
-    return fillTemplate(settings.template, left[0]);
+    return { text: fillTemplate(settings.template, left[0]), donationIds };
   }
 }

@@ -27,6 +27,8 @@ export abstract class BotsRepository {
     epoch: number,
     now: number,
   ): Promise<string[]>;
+  /** Gives up this epoch's claims on donations whose line did not go out, so they can be thanked later. */
+  abstract releaseThanks(streamerId: string, donationIds: string[], epoch: number): Promise<void>;
   /** Of these donation ids, the ones some bot already claimed. */
   abstract thanked(donationIds: string[]): Promise<string[]>;
 }

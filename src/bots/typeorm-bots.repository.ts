@@ -68,6 +68,15 @@ export class TypeOrmBotsRepository extends BotsRepository {
     return rows.map((row) => row.donation_id);
   }
 
+  async releaseThanks(streamerId: string, donationIds: string[], epoch: number): Promise<void> {
+    if (donationIds.length === 0) {
+      return;
+    }
+    await this.dataSource
+      .getRepository(BotThankYouEntity)
+      .delete({ streamerId, epoch, donationId: In(donationIds) });
+  }
+
   async thanked(donationIds: string[]): Promise<string[]> {
     if (donationIds.length === 0) {
       return [];

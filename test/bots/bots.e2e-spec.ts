@@ -3,6 +3,7 @@ import { ChatEvents, type ViewerMessage } from '../../src/common';
 import { DonationEvents } from '../../src/donations';
 import { EventBus } from '../../libs/event-bus';
 import type { BotView } from '../../src/bots';
+import { BotsRepository } from '../../src/bots/bots.repository';
 import { ADMIN_API_KEY } from '../support/admin';
 import { linesIn, startBotsRig, storeDonation, type BotInstance, type BotsRig } from '../support/bots';
 import { DEPLOYMENTS, type Deployment } from '../support/deployments';
@@ -207,6 +208,23 @@ describe.each<Deployment>(DEPLOYMENTS)('Chat bot (%s)', (deployment) => {
     const joined = rig.chat.nextJoin(streamer.channel);
     await saveSettings(streamer.streamerId, { enabled: true });
     await within(joined, 5000, 'the bot coming back');
+  });
+
+  it('releases a claim only for the epoch that made it, so an unsent thank-you can be claimed again', async () => {
+    const streamer = await rig.streamer(instance);
+    await saveSettings(streamer.streamerId, { enabled: false });
+    const donation = (await storeDonation(instance, streamer.streamerId, 'poll'))!;
+    const repository = instance.app.get(BotsRepository);
+    const claim = (epoch: number) =>
+      repository.claimThanks(streamer.streamerId, [donation.id], epoch, Date.now());
+
+    await expect(claim(7)).resolves.toEqual([donation.id]);
+    await expect(claim(8)).resolves.toEqual([]);
+    await repository.releaseThanks(streamer.streamerId, [donation.id], 8);
+    await expect(repository.thanked([donation.id])).resolves.toEqual([donation.id]);
+    await repository.releaseThanks(streamer.streamerId, [donation.id], 7);
+    await expect(repository.thanked([donation.id])).resolves.toEqual([]);
+    await expect(claim(8)).resolves.toEqual([donation.id]);
   });
 
   it('lists bots for the admin and reconnects one on request; an unknown streamer is a 404', async () => {

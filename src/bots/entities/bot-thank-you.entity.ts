@@ -15,7 +15,7 @@ export class BotThankYouEntity {
   @Column({ name: 'streamer_id', type: 'varchar', length: 36 })
   streamerId!: string;
 
-  /** The lease epoch of the bot that claimed it, for diagnosis. */
+  /** The lease epoch of the bot that claimed it: only that bot releases it (when its line did not go out). */
   @Column({ type: 'bigint', transformer: bigintAsNumber })
   epoch!: number;
 

@@ -85,9 +85,16 @@ export abstract class FakeChatRecords {
   /** Connections joined to the channel now. */
   abstract currentMembers(channel: string): ChatMember[];
 
-  /** The most connections joined to the channel at once since start. */
+  /** The most connections joined to the channel at once since start or `resetMaxConcurrentJoins()`. */
   maxConcurrentJoins(channel: string): number {
     return this.maxMembers.get(channelLogin(channel)) ?? 0;
+  }
+
+  /** The maxima start again from the connections joined now (e.g. once a known overlap has ended). */
+  resetMaxConcurrentJoins(): void {
+    for (const channel of new Set(this.joins.map((join) => join.channel))) {
+      this.maxMembers.set(channel, this.currentMembers(channel).length);
+    }
   }
 
   /** Messages clients sent with `from <= at < to`, delivered or not. */

@@ -1,20 +1,26 @@
+import type { DataSource } from 'typeorm';
 import type { Environment } from '../../config';
 import { BotsService } from '../../src/bots';
 import { DonationIngestor, type Donation, type DonationChannel } from '../../src/donations';
+import type { FakeTwitch, TwitchUserInput } from '../fakes/fake-twitch';
 import { FakeTwitchChat, type ChatMessage } from '../fakes/fake-twitch-chat';
 import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from './app';
+import { mintTokensByCode, type MintedTokens } from './authorization-code';
 import { createBackingServices, type BackingServices, type Deployment } from './deployments';
-import { startOnboardingFakes, logInNewStreamer, type OnboardingFakes } from './onboarding';
+import { addTwitchUser, startOnboardingFakes, logInNewStreamer, type OnboardingFakes } from './onboarding';
+import { seedingRepositories } from './seeding';
 import type { WebClient } from './web-client';
-import type { TwitchUserInput } from '../fakes/fake-twitch';
 import { waitFor } from './waiting';
+
+/** What a streamer grants so their bot reads and writes in their chat. */
+export const BOT_TEST_SCOPES = ['chat:read', 'chat:edit'];
 
 /** Bots on, against the fake Twitch chat; short leases and reconnects so a test takes seconds. */
 export function botsEnv(chat: FakeTwitchChat): Environment {
   return {
     BOTS_ENABLED: 'true',
     TWITCH_CHAT_URL: chat.url,
-    TWITCH_SCOPES: 'chat:read chat:edit',
+    TWITCH_SCOPES: BOT_TEST_SCOPES.join(' '),
     BOT_RECONNECT_MIN_MS: '50',
     BOT_RECONNECT_MAX_MS: '500',
     BOT_PING_MS: '500',
@@ -131,4 +137,78 @@ export async function linesIn(chat: FakeTwitchChat, channel: string, count: numb
     what: `${count} line(s) in #${channel}`,
   });
   return chat.messages.filter((message) => message.channel === channel);
+}
+
+/** A Twitch access and refresh token for `userId`, issued by the fake's authorization code flow (chat works with it). */
+export function mintTwitchTokens(
+  twitch: FakeTwitch,
+  userId: string,
+  scopes: string[] = BOT_TEST_SCOPES,
+): Promise<MintedTokens> {
+  return mintTokensByCode(twitch, {
+    authorizePath: '/oauth2/authorize',
+    tokenPath: '/oauth2/token',
+    userId,
+    scopes,
+  });
+}
+
+/** A streamer written straight into the database, whose bot any instance on it may run. */
+export interface SeededBotStreamer {
+  streamerId: string;
+  user: TwitchUserInput;
+  /** The channel: the streamer's login. */
+  channel: string;
+}
+
+/**
+ * `count` streamers logged in with Twitch (scopes BOT_TEST_SCOPES), written straight into `dataSource` by the
+ * app's own repositories as the login flow writes them (streamer row; credential encrypted under
+ * TEST_ENCRYPTION_KEY), with tokens the fake issued: for instances that run as separate processes on that
+ * database, whose watchdogs then claim the bots.
+ */
+export async function seedBotStreamers(
+  dataSource: DataSource,
+  twitch: FakeTwitch,
+  count: number,
+): Promise<SeededBotStreamer[]> {
+  const { clock, streamers, credentials } = seedingRepositories(dataSource);
+  const seeded: SeededBotStreamer[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const user = addTwitchUser(twitch);
+    const tokens = await mintTwitchTokens(twitch, user.id);
+    const streamer = await streamers.upsertFromTwitch({
+      twitchId: user.id,
+      login: user.login,
+      displayName: user.display_name,
+      avatarUrl: user.profile_image_url ?? null,
+    });
+    await credentials.save({
+      streamerId: streamer.id,
+      provider: 'twitch',
+      accountId: user.id,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresAt: clock.now() + tokens.expiresIn * 1000,
+      scopes: BOT_TEST_SCOPES,
+    });
+    seeded.push({ streamerId: streamer.id, user, channel: user.login });
+  }
+  return seeded;
+}
+
+const MERGED_THANKS_PREFIX = 'Спасибо за донаты: ';
+
+/**
+ * The donors a thank-you line names: the one of «Спасибо, {name}, за …» (the default template), or each of a
+ * merged «Спасибо за донаты: A (100 RUB), B (50 RUB)» line. A merged line cut short («… и ещё 2») names only
+ * those it shows.
+ */
+export function donorsThankedIn(text: string): string[] {
+  if (text.startsWith(MERGED_THANKS_PREFIX)) {
+    const listed = text.slice(MERGED_THANKS_PREFIX.length);
+    return [...listed.matchAll(/(?:^|, )(.+?) \(\d[^()]*\)/g)].map(([, name]) => name);
+  }
+  const single = /^Спасибо, (.+?), за /.exec(text);
+  return single ? [single[1]] : [];
 }

@@ -2,21 +2,20 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DataSource } from 'typeorm';
 import type { Environment } from '../../config';
-import { SystemClock, type Clock } from '../../libs/clock';
+import type { Clock } from '../../libs/clock';
 import { EventBus, type BusMessage } from '../../libs/event-bus';
 import type { Donation } from '../../src/donations/donation';
 import { DonationEvents } from '../../src/donations/donations.events';
 import { OAuthCredentialsRepository } from '../../src/oauth/oauth-credentials.repository';
-import { TypeOrmOAuthCredentialsRepository } from '../../src/oauth/typeorm-oauth-credentials.repository';
 import { DonationAlertsScheduler, type PollResult } from '../../src/scheduler/donation-alerts-scheduler';
-import { Keyring, TokenCipher } from '../../src/security';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import { TypeOrmStreamersRepository } from '../../src/streamers/typeorm-streamers.repository';
 import { FakeDonationAlerts, type FakeDonationAlertsOptions } from '../fakes/fake-donationalerts';
-import { bootApp, INSTANCE_TEST_ENV, TEST_ENCRYPTION_KEY, type BootOptions, type TestApp } from './app';
+import { bootApp, INSTANCE_TEST_ENV, type BootOptions, type TestApp } from './app';
+import { mintTokensByCode, type MintedTokens } from './authorization-code';
 import { createBackingServices, type BackingServices, type Deployment } from './deployments';
 import { holdLeadership } from './leadership';
 import { ManualClock } from './manual-clock';
+import { seedingRepositories } from './seeding';
 import { within } from './waiting';
 
 /** The scopes the service asks DonationAlerts for. */
@@ -33,41 +32,13 @@ export const DA_TEST_ENV: Environment = {
 };
 
 /** A DonationAlerts access and refresh token for `userId`, obtained through the fake's authorization code flow. */
-export async function mintDonationAlertsTokens(
-  da: FakeDonationAlerts,
-  userId: number,
-): Promise<{ accessToken: string; refreshToken: string; expiresIn: number }> {
-  const redirectUri = 'http://127.0.0.1/donationalerts-test-callback';
-  da.nextLoginAs(userId);
-  const authorize = new URL(`${da.baseUrl}/oauth/authorize`);
-  authorize.search = new URLSearchParams({
-    client_id: da.clientId,
-    redirect_uri: redirectUri,
-    response_type: 'code',
-    scope: DA_TEST_SCOPES.join(' '),
-  }).toString();
-  const consent = await fetch(authorize, { redirect: 'manual' });
-  const code = new URL(consent.headers.get('location') ?? '').searchParams.get('code');
-  if (consent.status !== 302 || !code) {
-    throw new Error(`The fake DonationAlerts did not issue a code (${consent.status})`);
-  }
-  const answer = await fetch(`${da.baseUrl}/oauth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: da.clientId,
-      client_secret: da.clientSecret,
-      redirect_uri: redirectUri,
-      code,
-    }).toString(),
+export function mintDonationAlertsTokens(da: FakeDonationAlerts, userId: number): Promise<MintedTokens> {
+  return mintTokensByCode(da, {
+    authorizePath: '/oauth/authorize',
+    tokenPath: '/oauth/token',
+    userId,
+    scopes: DA_TEST_SCOPES,
   });
-  const tokens = (await answer.json()) as { access_token: string; refresh_token: string; expires_in: number };
-  return {
-    accessToken: tokens.access_token,
-    refreshToken: tokens.refresh_token,
-    expiresIn: tokens.expires_in,
-  };
 }
 
 export interface DonationAlertsStreamer {
@@ -125,13 +96,7 @@ export async function seedConnectedStreamers(
   da: FakeDonationAlerts,
   count: number,
 ): Promise<DonationAlertsStreamer[]> {
-  const clock = new SystemClock();
-  const streamersRepository = new TypeOrmStreamersRepository(dataSource, clock);
-  const credentials = new TypeOrmOAuthCredentialsRepository(
-    dataSource,
-    new TokenCipher(new Keyring(Buffer.from(TEST_ENCRYPTION_KEY, 'base64'))),
-    clock,
-  );
+  const { clock, streamers: streamersRepository, credentials } = seedingRepositories(dataSource);
   const seeded: DonationAlertsStreamer[] = [];
   for (let i = 0; i < count; i += 1) {
     streamerNumber += 1;

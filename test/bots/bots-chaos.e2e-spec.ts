@@ -24,6 +24,8 @@ import { daDonation, daSignatureHeaders, deliveryBody, WEBHOOK_URL } from '../we
 
 const INSTANCE_IDS = ['bots-a', 'bots-b', 'bots-c'];
 const STREAMERS = 6;
+/** Donations for one channel in the gap beyond the first: more than the default send queue (10) holds. */
+const GAP_BURST = 14;
 const CLUSTER_RENEW_MS = 200;
 const CLUSTER_LEASE_MS = 800;
 const WATCHDOG_INTERVAL_MS = 300;
@@ -264,7 +266,7 @@ describe('Chat bots on three processes (postgres+redis) through crashes and paus
   }
 
   it(
-    'SIGKILL of an owner: survivors join every channel it ran within the lease and a watchdog period, one connection per channel throughout, and a donation made in the gap is thanked once after the takeover',
+    'SIGKILL of an owner: survivors join every channel it ran within the lease and a watchdog period, one connection per channel throughout, and the donations made in the gap, more than a send queue holds, are each thanked once after the takeover',
     () =>
       processes.printOutputOnFailure(async () => {
         const startedAt = Date.now();
@@ -284,13 +286,18 @@ describe('Chat bots on three processes (postgres+redis) through crashes and paus
           what: "the fake seeing the dead process's connections close",
         });
         const inTheGap = await donate(survivors[0], orphans[0], 'Gap');
+        // More than a send queue holds: the catch-up merges them into lines, and every donor must still be thanked.
+        const burst = [];
+        for (let i = 0; i < GAP_BURST; i += 1) {
+          burst.push(await donate(survivors[0], orphans[0], 'Burst'));
+        }
         const joins = await within(rejoined, SETTLE_TIMEOUT_MS, 'the takeover');
         const takeoverMs = Math.max(...joins.map(({ at }) => at)) - killedAt;
         const { owners: taken, states, members } = await settled(survivors, streamers);
         const afterTakeover = await Promise.all(
           orphans.map((streamer, i) => donate(survivors[i % survivors.length], streamer, 'After')),
         );
-        await thanked([inTheGap, ...afterTakeover]);
+        await thanked([inTheGap, ...burst, ...afterTakeover]);
         // A channel's lines go out in order: once these are thanked, nothing about the ones above is on its way.
         const later = await Promise.all(orphans.map((streamer) => donate(survivors[0], streamer, 'Later')));
         await thanked(later);
@@ -302,14 +309,14 @@ describe('Chat bots on three processes (postgres+redis) through crashes and paus
         expect(taken.has(victim.id)).toBe(false);
         // Stored while nobody ran the bot: the new owner's catch-up thanked it.
         expect(inTheGap.storedAt).toBeLessThan(joins[0].at);
-        for (const donation of [inTheGap, ...afterTakeover, ...later]) {
+        for (const donation of [inTheGap, ...burst, ...afterTakeover, ...later]) {
           const { channel, streamerId } = donation.streamer;
           await expectThankedOnce(donation, {
             from: members.get(channel),
             epoch: states.get(streamerId)!.epoch!,
           });
         }
-        expect(await claimCount()).toBe(1 + 2 * orphans.length);
+        expect(await claimCount()).toBe(1 + GAP_BURST + 2 * orphans.length);
         expectOneConnectionPerChannel(streamers);
         expect(chat.violations).toEqual([]);
       }),
@@ -335,6 +342,11 @@ describe('Chat bots on three processes (postgres+redis) through crashes and paus
         const stoppedAt = Date.now();
         victim.process.signal('SIGSTOP');
         const inTheGap = await donate(survivors[0], orphans[0], 'Gap');
+        // More than a send queue holds: the catch-up merges them into lines, and every donor must still be thanked.
+        const burst = [];
+        for (let i = 0; i < GAP_BURST; i += 1) {
+          burst.push(await donate(survivors[0], orphans[0], 'Burst'));
+        }
         const joins = await within(rejoined, SETTLE_TIMEOUT_MS, 'the takeover');
         const takeoverMs = Math.max(...joins.map(({ at }) => at)) - stoppedAt;
         const { states: taken, members: takenMembers } = await settled(survivors, streamers, stale);
@@ -346,7 +358,7 @@ describe('Chat bots on three processes (postgres+redis) through crashes and paus
         const whilePaused = await Promise.all(
           orphans.map((streamer, i) => donate(survivors[i % survivors.length], streamer, 'Paused')),
         );
-        await thanked([inTheGap, ...whilePaused]);
+        await thanked([inTheGap, ...burst, ...whilePaused]);
         const maxima = streamers.map(({ channel }) => chat.maxConcurrentJoins(channel));
         // The takeover already proves the stopped process's leases ran out in Redis (its own clock ends them
         // earlier still); the pause is stretched to a full lease so it is "past its lease" by any measure. Only
@@ -417,7 +429,7 @@ describe('Chat bots on three processes (postgres+redis) through crashes and paus
         }
         // Stored during the pause: thanked by the new owner (the gap one by its catch-up), under its newer epoch.
         expect(inTheGap.storedAt).toBeLessThan(joins[0].at);
-        for (const donation of [inTheGap, ...whilePaused]) {
+        for (const donation of [inTheGap, ...burst, ...whilePaused]) {
           const { channel, streamerId } = donation.streamer;
           await expectThankedOnce(donation, {
             from: takenMembers.get(channel),
@@ -427,7 +439,7 @@ describe('Chat bots on three processes (postgres+redis) through crashes and paus
         for (const donation of later) {
           await expectThankedOnce(donation);
         }
-        expect(await claimCount()).toBe(1 + 3 * orphans.length);
+        expect(await claimCount()).toBe(1 + GAP_BURST + 3 * orphans.length);
         // Nothing went out on a stale connection from the moment its process stopped, woken or not.
         expect(
           chat.messages.filter(({ connectionId, at }) => stale.has(connectionId) && at >= stoppedAt),

@@ -17,6 +17,7 @@ export const LAYERS = [
   ['oauth', 'sessions'],
   ['twitch', 'donation-alerts'],
   ['donations'],
+  ['alerts'],
   ['scheduler', 'webhooks', 'overlay', 'realtime', 'bots'],
   ['auth'],
   ['web', 'jobs', 'health'],

@@ -1,5 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config';
+import { ALERTS_ENTITIES } from './alerts';
 import { BOTS_ENTITIES } from './bots';
 import { buildDataSourceOptions } from './database';
 import { DONATIONS_ENTITIES } from './donations';
@@ -14,6 +15,7 @@ export const ENTITIES = [
   ...OAUTH_ENTITIES,
   ...WEBHOOKS_ENTITIES,
   ...BOTS_ENTITIES,
+  ...ALERTS_ENTITIES,
 ];
 
 /** The DataSource options of the app, the migration CLI (`ormconfig.ts`) and the tests. */

@@ -19,6 +19,7 @@ import { SchedulerModule } from './scheduler';
 import { OAuthModule } from './oauth';
 import { OverlayModule } from './overlay';
 import { RealtimeModule } from './realtime';
+import { AlertsModule } from './alerts';
 import { BotsModule } from './bots';
 import { SecurityModule } from './security';
 import { WebhooksModule } from './webhooks';
@@ -52,6 +53,7 @@ export class AppModule {
         WebModule,
         SchedulerModule,
         WebhooksModule,
+        AlertsModule,
         OverlayModule,
         RealtimeModule,
         BotsModule,

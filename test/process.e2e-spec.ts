@@ -10,6 +10,7 @@ import { MIGRATIONS } from '../src/database/migrations';
 import { createTestDatabase, DATABASE_KINDS, openDataSource, type TestDatabase } from './support/databases';
 import { httpGet } from './support/http';
 import { openSse } from './support/sse-client';
+import { ALERT_STREAM } from './support/overlay';
 import { builtScript, freePort, NodeProcess, type Exit } from './support/processes';
 import { clearRedisPrefix, testRedisConfig } from './support/redis';
 import { TEST_REDIS_URL } from './support/services';
@@ -163,7 +164,7 @@ describe('main process (dist/src/main.js)', () => {
       )
       .run(token);
     database.close();
-    const stream = await openSse(`${base}/overlay/${token}/events`);
+    const stream = await openSse(`${base}/overlay/${token}/events`, {}, ALERT_STREAM);
 
     const exit = await stop(app, 'SIGTERM');
     await stream.ended;

@@ -1,41 +1,15 @@
-import type { IncomingDonation } from '../common';
+import { donationTemplateProblems, fillPlaceholders, type IncomingDonation } from '../common';
 
 export const DEFAULT_THANKS_TEMPLATE = 'Спасибо, {name}, за {amount} {currency}! {message}';
-export const THANKS_PLACEHOLDERS = ['name', 'amount', 'currency', 'message'] as const;
 /** Twitch cuts chat lines at 500 characters; leave room for what Twitch adds. */
 export const MAX_CHAT_LINE = 450;
 export const ANONYMOUS_DONOR = 'Аноним';
 
 type Donor = Pick<IncomingDonation, 'donorName' | 'amount' | 'currency' | 'message'>;
 
-/** Problems with a template, one message each; empty when it can be saved. */
+/** Problems with a thank-you template, one message each; empty when it can be saved. */
 export function templateProblems(template: string): string[] {
-  const problems: string[] = [];
-  if (template.trim() === '') {
-    problems.push('template must not be empty');
-  }
-  if (template.length > MAX_CHAT_LINE) {
-    problems.push(`template must be at most ${MAX_CHAT_LINE} characters`);
-  }
-  const unknown = new Set<string>();
-  const stripped = template.replace(/\{([^{}]*)\}/g, (whole, name: string) => {
-    if (!(THANKS_PLACEHOLDERS as readonly string[]).includes(name)) {
-      unknown.add(whole);
-    }
-    return '';
-  });
-  if (unknown.size > 0) {
-    problems.push(
-      `template has unknown placeholder(s) ${[...unknown].join(', ')}; use ${THANKS_PLACEHOLDERS.map((p) => `{${p}}`).join(' ')}`,
-    );
-  }
-  if (/[{}]/.test(stripped)) {
-    problems.push('template has an unmatched { or }');
-  }
-  if (/[\r\n]/.test(template)) {
-    problems.push('template must be one line');
-  }
-  return problems;
+  return donationTemplateProblems(template, { maxLength: MAX_CHAT_LINE });
 }
 
 /** "100.00" → "100", "99.50" → "99.5": how people write amounts in chat. */
@@ -70,12 +44,7 @@ export function fillTemplate(template: string, donation: Donor): string {
     currency: donation.currency,
     message: chatLine(donation.message ?? ''),
   };
-  const fill = (message: string) =>
-    chatLine(
-      template.replace(/\{(name|amount|currency|message)\}/g, (_, key: keyof typeof values) =>
-        key === 'message' ? message : values[key],
-      ),
-    );
+  const fill = (message: string) => chatLine(fillPlaceholders(template, { ...values, message }));
   const full = fill(values.message);
   if (full.length <= MAX_CHAT_LINE) {
     return full;

@@ -1,5 +1,6 @@
 export * from './admin/admin-only.decorator';
 export * from './domain/chat.events';
+export * from './domain/donation-template';
 export * from './domain/incoming-donation';
 export * from './html/html';
 export * from './html/i18n';

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectConfig, type OverlayConfig } from '../../config';
+import { AlertSettingsService, alertViewOf, DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts';
 import type { Donation } from '../donations';
 import { DonationEvents } from '../donations';
 import { AnnouncedDonations } from './announced-donations';
@@ -18,6 +19,7 @@ export class OverlayDonationListener {
   constructor(
     private readonly log: OverlayEventLog,
     private readonly announced: AnnouncedDonations,
+    private readonly alertSettings: AlertSettingsService,
     @InjectConfig('overlay') overlay: OverlayConfig,
   ) {
     this.dedupTtlMs = overlay.historyMaxAgeMs;
@@ -26,11 +28,16 @@ export class OverlayDonationListener {
   @OnEvent(DonationEvents.received)
   async onDonation(donation: Donation): Promise<void> {
     try {
+      const test = donation.provider === 'test';
+      const view = alertViewOf(await this.settingsOf(donation.streamerId), { ...donation, test });
+      if (!view) {
+        return;
+      }
       if (!(await this.announced.claim(donation.id, this.dedupTtlMs))) {
         return;
       }
       await this.log.append(donation.streamerId, {
-        type: donation.provider === 'test' ? 'test' : 'donation',
+        type: test ? 'test' : 'donation',
         data: {
           donationId: donation.id,
           donorName: donation.donorName,
@@ -39,10 +46,23 @@ export class OverlayDonationListener {
           message: donation.message,
           createdAt: donation.createdAt,
           receivedAt: donation.receivedAt,
+          view,
         },
       });
     } catch (error) {
       this.logger.error(`Donation ${donation.id} did not reach the overlay: ${(error as Error).message}`);
+    }
+  }
+
+  /** The streamer's settings; the defaults when they cannot be read, so the donation still shows. */
+  private async settingsOf(streamerId: string): Promise<AlertSettings> {
+    try {
+      return await this.alertSettings.get(streamerId);
+    } catch (error) {
+      this.logger.warn(
+        `Alert settings of ${streamerId} unreadable, showing the plain alert: ${(error as Error).message}`,
+      );
+      return DEFAULT_ALERT_SETTINGS;
     }
   }
 }

@@ -1,7 +1,12 @@
+import type { AlertPresentation, AlertView } from '../alerts';
+
 /** Alerts the overlay page plays. */
 export type AlertEventType = 'donation' | 'test';
-/** `chatter` and `chatter-left` change the avatar wall; the alert page ignores them. */
-export type OverlayEventType = AlertEventType | 'chatter' | 'chatter-left';
+/**
+ * `chatter` and `chatter-left` change the avatar wall; the alert page ignores them. `settings`: the streamer saved
+ * the alert settings; the alert page draws the next alerts with them.
+ */
+export type OverlayEventType = AlertEventType | 'chatter' | 'chatter-left' | 'settings';
 
 /** What the overlay page gets for a donation or a test alert. */
 export interface DonationAlertData {
@@ -14,6 +19,8 @@ export interface DonationAlertData {
   createdAt: number;
   /** When this service stored it, epoch ms: the start of the delivery latency. */
   receivedAt: number;
+  /** How it plays: the filled texts, the tier, its media and durations (decided when it was put on the log). */
+  view: AlertView;
 }
 
 /** A viewer on the avatar wall, as the avatars page draws them. */
@@ -38,6 +45,7 @@ export interface ChatterLeftData {
 
 export type NewOverlayEvent =
   | { type: AlertEventType; data: DonationAlertData }
+  | { type: 'settings'; data: AlertPresentation }
   | { type: 'chatter'; data: ChatterData }
   | { type: 'chatter-left'; data: ChatterLeftData };
 

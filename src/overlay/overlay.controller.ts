@@ -2,6 +2,7 @@ import { Controller, Get, Header, Headers, NotFoundException, Param, Query, Req,
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InjectConfig, type OverlayConfig } from '../../config';
+import { AlertSettingsService, presentationOf } from '../alerts';
 import { StreamersRepository } from '../streamers';
 import { localeFrom } from '../common';
 import { AvatarWall } from './avatar-wall.service';
@@ -22,6 +23,7 @@ export class OverlayController {
     private readonly streamers: StreamersRepository,
     private readonly streams: OverlayStreams,
     private readonly avatars: AvatarWall,
+    private readonly alertSettings: AlertSettingsService,
     @InjectConfig('overlay') overlay: OverlayConfig,
   ) {
     this.alertDurationMs = overlay.alertDurationMs;
@@ -60,8 +62,9 @@ export class OverlayController {
   @Get('overlay/:token/events')
   @ApiOperation({
     summary:
-      'The overlay SSE stream: donation and test alerts, chatter and chatter-left, replay after Last-Event-ID; ' +
-      'with ?wall=1 it starts with a wall event (the current avatar wall)',
+      'The overlay SSE stream: donation and test alerts, settings, chatter and chatter-left, replay after ' +
+      'Last-Event-ID; it starts with a settings event (the current alert settings), with ?wall=1 with a wall ' +
+      'event (the current avatar wall) instead',
   })
   async events(
     @Param('token') token: string,
@@ -78,7 +81,11 @@ export class OverlayController {
             data: await this.avatars.snapshot(streamerId),
             supersedes: ['chatter', 'chatter-left'],
           })
-        : undefined;
+        : async (): Promise<OverlaySnapshot> => ({
+            type: 'settings',
+            data: presentationOf(await this.alertSettings.get(streamerId)),
+            supersedes: ['settings'],
+          });
     await this.streams.serve(streamerId, lastEventIdHeader || lastEventIdQuery || undefined, res, snapshot);
   }
 

@@ -3,6 +3,7 @@ import { getConfigToken } from '@nestjs/config';
 import type { OverlayConfig } from '../../config';
 import { Clock } from '../../libs/clock';
 import { redisOrMemory } from '../../libs/redis';
+import { AlertsModule } from '../alerts';
 import { SessionsModule } from '../sessions';
 import { DonationsModule } from '../donations';
 import { OAuthModule } from '../oauth';
@@ -14,6 +15,7 @@ import { AvatarLookup } from './avatar-lookup';
 import { AvatarWall } from './avatar-wall.service';
 import { AvatarWallStore, MemoryAvatarWallStore, RedisAvatarWallStore } from './avatar-wall.store';
 import { AdminOverlayController } from './admin-overlay.controller';
+import { AlertSettingsListener } from './alert-settings.listener';
 import { AnnouncedDonations, MemoryAnnouncedDonations, RedisAnnouncedDonations } from './announced-donations';
 import { MemoryOverlayEventLog } from './memory-overlay-event-log';
 import { OverlayApiController } from './overlay-api.controller';
@@ -30,7 +32,7 @@ import { TestAlerts } from './test-alerts.service';
  * per-streamer event history, test alerts and token rotation.
  */
 @Module({
-  imports: [StreamersModule, DonationsModule, SessionsModule, OAuthModule, TwitchModule],
+  imports: [StreamersModule, DonationsModule, SessionsModule, OAuthModule, TwitchModule, AlertsModule],
   controllers: [OverlayController, OverlayApiController, AdminOverlayController],
   providers: [
     redisOrMemory<OverlayEventLog, [OverlayConfig, Clock]>(OverlayEventLog, {
@@ -55,6 +57,7 @@ import { TestAlerts } from './test-alerts.service';
     OverlayStreams,
     OverlayMetrics,
     OverlayDonationListener,
+    AlertSettingsListener,
     TestAlerts,
     AvatarLookup,
     AvatarWall,

@@ -13,6 +13,7 @@ import { createBackingServices, type BackingServices } from '../support/deployme
 import { ManualClock } from '../support/manual-clock';
 import { logInNewStreamer, startOnboardingFakes, type OnboardingFakes } from '../support/onboarding';
 import { openSse } from '../support/sse-client';
+import { ALERT_STREAM } from '../support/overlay';
 
 const SCREENSHOTS = resolve(__dirname, '../../reports/screenshots');
 const IDLE_MS = 60_000;
@@ -191,7 +192,7 @@ describe('avatars page in a browser', () => {
   it('the alert page ignores chatter and shows the next alert as usual', async () => {
     const { streamerId, token } = await newStreamer();
     const { page, consoleErrors } = await openPage(`${app.origin}/overlay/${token}`);
-    const observer = await openSse(`${app.origin}/overlay/${token}/events`);
+    const observer = await openSse(`${app.origin}/overlay/${token}/events`, {}, ALERT_STREAM);
     const alice = newViewer();
 
     say(streamerId, alice);

@@ -11,7 +11,7 @@ import { DEPLOYMENTS, createBackingServices, type BackingServices } from '../sup
 import { ManualClock } from '../support/manual-clock';
 import { metricValue } from '../support/metrics';
 import { logInNewStreamer, startOnboardingFakes, type OnboardingFakes } from '../support/onboarding';
-import { ingestDonations, sampleDonation } from '../support/overlay';
+import { ALERT_STREAM, ingestDonations, sampleDonation } from '../support/overlay';
 import { openSse, type SseConnection, type SseEvent } from '../support/sse-client';
 
 const AVATARS_MAX = 3;
@@ -86,7 +86,11 @@ describe.each(DEPLOYMENTS)('avatar wall (%s)', (deployment) => {
   }
 
   async function connect(on: ListeningTestApp, path: string, headers: Record<string, string> = {}) {
-    const connection = await openSse(`${on.origin}${path}`, headers);
+    const connection = await openSse(
+      `${on.origin}${path}`,
+      headers,
+      path.includes('wall=1') ? {} : ALERT_STREAM,
+    );
     open.push(connection);
     return connection;
   }

@@ -9,7 +9,7 @@ import { DEPLOYMENTS, createBackingServices, type BackingServices } from '../sup
 import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import { openSse, type SseConnection, type SseEvent } from '../support/sse-client';
 import { waitFor } from '../support/waiting';
-import { ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
+import { ALERT_STREAM, ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
 
 function payload(event: SseEvent): DonationAlertData {
   return JSON.parse(event.data) as DonationAlertData;
@@ -34,7 +34,11 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
     headers: Record<string, string> = {},
     query = '',
   ): Promise<SseConnection> {
-    const connection = await openSse(`${on.origin}/overlay/${token}/events${query}`, headers);
+    const connection = await openSse(
+      `${on.origin}/overlay/${token}/events${query}`,
+      headers,
+      query.includes('wall=1') ? {} : ALERT_STREAM,
+    );
     open.push(connection);
     return connection;
   }

@@ -8,6 +8,8 @@ import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import { createBackingServices, type BackingServices } from '../support/deployments';
 import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import { openSse } from '../support/sse-client';
+import { defaultView } from '../support/overlay-events';
+import { ALERT_STREAM } from '../support/overlay';
 
 /** About 16 KB of JSON per event: enough to fill the kernel's socket buffers in a few hundred events. */
 const BIG_MESSAGE = 'x'.repeat(16 * 1024);
@@ -39,7 +41,7 @@ describe('overlay stream of a client that stops reading', () => {
       .create({ twitchId: '90001', login: 'slow', displayName: 'Slow' });
     const streams = app.app.get(OverlayStreams);
     const log = app.app.get(OverlayEventLog);
-    const reader = await openSse(`${app.origin}/overlay/${streamer.overlayToken!}/events`);
+    const reader = await openSse(`${app.origin}/overlay/${streamer.overlayToken!}/events`, {}, ALERT_STREAM);
     socket = connect(app.port, '127.0.0.1');
     await once(socket, 'connect');
     const headers = once(socket, 'data');
@@ -62,6 +64,7 @@ describe('overlay stream of a client that stops reading', () => {
           message: BIG_MESSAGE,
           createdAt: 0,
           receivedAt: Date.now(),
+          view: defaultView('1.00', BIG_MESSAGE),
         },
       });
       // The reading client keeps up: each event reaches it before the next is appended.

@@ -3,6 +3,7 @@ import { SessionService } from '../../src/sessions';
 import { DonationIngestor } from '../../src/donations/donation-ingestor';
 import type { Donation, IncomingDonation } from '../../src/donations/donation';
 import type { TestApp } from './app';
+import type { SseOptions } from './sse-client';
 
 let donationNumber = 0;
 
@@ -40,3 +41,6 @@ export function sessionCookie(on: TestApp, streamerId: string): string {
   on.app.get(SessionService).start(res, streamerId);
   return cookie;
 }
+
+/** `openSse` options for the alert stream: it opens with the current alert settings (`settings`, no id). */
+export const ALERT_STREAM: SseOptions = { snapshot: 'settings' };

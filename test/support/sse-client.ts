@@ -81,6 +81,8 @@ export interface SseConnection {
   retry?: number;
   comments: number;
   events: SseEvent[];
+  /** The frame the stream opened with when it was the `snapshot` event asked for (kept out of `events`). */
+  snapshot?: SseEvent;
   /** The next event not yet taken by `next`, waiting for it when needed. */
   next(timeoutMs?: number): Promise<SseEvent>;
   /** Resolves when the server ends the stream. */
@@ -90,8 +92,20 @@ export interface SseConnection {
   close(): void;
 }
 
+export interface SseOptions {
+  /**
+   * The event a stream opens with, outside the log (`settings` on the alert stream, `wall` with `?wall=1`): when
+   * the first frame is that event it goes to `snapshot` instead of `events`.
+   */
+  snapshot?: string;
+}
+
 /** Opens one connection; resolves with the response (any status), its frames recorded as they arrive. */
-export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseConnection> {
+export async function openSse(
+  url: string,
+  headers: Record<string, string> = {},
+  { snapshot }: SseOptions = {},
+): Promise<SseConnection> {
   const abort = new AbortController();
   const response = await fetch(url, {
     headers: { Accept: 'text/event-stream', ...headers },
@@ -123,6 +137,7 @@ export async function openSse(url: string, headers: Record<string, string> = {})
     const decoder = new TextDecoder();
     let buffer = '';
     let frame: { id?: string; event?: string; data: string[] } = { data: [] };
+    let opened = false;
     try {
       for (;;) {
         const { value, done: finished } = await reader.read();
@@ -136,7 +151,13 @@ export async function openSse(url: string, headers: Record<string, string> = {})
           buffer = buffer.slice(newline + 1);
           if (line === '') {
             if (frame.data.length > 0 || frame.event !== undefined) {
-              events.push({ id: frame.id, event: frame.event ?? 'message', data: frame.data.join('\n') });
+              const event = { id: frame.id, event: frame.event ?? 'message', data: frame.data.join('\n') };
+              if (!opened && snapshot !== undefined && event.event === snapshot) {
+                connection.snapshot = event;
+              } else {
+                events.push(event);
+              }
+              opened = true;
             }
             frame = { data: [] };
           } else if (line.startsWith(':')) {

@@ -15,17 +15,21 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
   return result;
 }
 
+/** The 400 every invalid body gets: `errors` holds the messages per field path. */
+export function validationFailed(errors: FieldErrors): BadRequestException {
+  return new BadRequestException({
+    statusCode: 400,
+    error: 'Bad Request',
+    message: 'Validation failed',
+    errors,
+  });
+}
+
 export function createValidationPipe(): ValidationPipe {
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
-    exceptionFactory: (errors) =>
-      new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: 'Validation failed',
-        errors: toFieldErrors(errors),
-      }),
+    exceptionFactory: (errors) => validationFailed(toFieldErrors(errors)),
   });
 }

@@ -3,6 +3,7 @@ import { StreamerOnboarding1763790000000 } from './1763790000000-StreamerOnboard
 import { DonationAnnouncements1763800000000 } from './1763800000000-DonationAnnouncements';
 import { Webhooks1763810000000 } from './1763810000000-Webhooks';
 import { Bots1763820000000 } from './1763820000000-Bots';
+import { Alerts1763830000000 } from './1763830000000-Alerts';
 
 /** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   DonationAnnouncements1763800000000,
   Webhooks1763810000000,
   Bots1763820000000,
+  Alerts1763830000000,
 ];

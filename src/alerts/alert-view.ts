@@ -1,0 +1,95 @@
+import { fillPlaceholders } from '../common';
+import { minimumFor, type AlertSettings, type AlertTier } from './alert-settings';
+
+export const ANONYMOUS_DONOR = 'Аноним';
+
+/** What an alert needs from a donation (its shown name and message, after moderation). */
+export interface AlertDonation {
+  donorName: string | null;
+  amount: string;
+  currency: string;
+  message: string | null;
+  /** Test alerts always show, whatever the minimum: the streamer asked for one. */
+  test: boolean;
+}
+
+/** How one alert plays, decided when it is put on the overlay log: texts are filled here, drawn as text. */
+export interface AlertView {
+  title: string;
+  /** Empty: no message line. */
+  message: string;
+  /** Index in the streamer's tiers; null: the base alert. */
+  tier: number | null;
+  imageId: string | null;
+  soundId: string | null;
+  /** Of the sound, 0–100. */
+  volume: number;
+  durationMs: number;
+  accentColor: string;
+  /** The page fetches `/overlay/:token/tts/:donationId` and speaks it after the sound. */
+  tts: boolean;
+  /** 0–100. */
+  ttsVolume: number;
+}
+
+/** "150.00" → 15000: amounts compared in cents, never as floats. */
+export function amountInCents(amount: string | number): number {
+  return Math.round(Number(amount) * 100);
+}
+
+/** "100.00" → "100", "99.50" → "99.5". */
+export function shortAmount(amount: string): string {
+  return amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount;
+}
+
+/** The highest tier the donation reaches in its currency (the later one of equal tiers), or null. */
+export function tierFor(tiers: readonly AlertTier[], currency: string, amount: string): number | null {
+  const cents = amountInCents(amount);
+  let best: number | null = null;
+  for (const [index, tier] of tiers.entries()) {
+    const reached = tier.currency === currency && amountInCents(tier.minAmount) <= cents;
+    if (reached && (best === null || amountInCents(tier.minAmount) >= amountInCents(tiers[best].minAmount))) {
+      best = index;
+    }
+  }
+  return best;
+}
+
+// eslint-disable-next-line no-control-regex -- control characters never belong in an alert's line
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
+
+function oneLine(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** The alert for a donation, or null when it stays below the streamer's minimum (stored and counted, not shown). */
+export function alertViewOf(settings: AlertSettings, donation: AlertDonation): AlertView | null {
+  const cents = amountInCents(donation.amount);
+  if (!donation.test && cents < amountInCents(minimumFor(settings.minimums, donation.currency))) {
+    return null;
+  }
+  const index = tierFor(settings.tiers, donation.currency, donation.amount);
+  const tier = index === null ? null : settings.tiers[index];
+  const values = {
+    name: oneLine(donation.donorName ?? '') || ANONYMOUS_DONOR,
+    amount: shortAmount(donation.amount),
+    currency: donation.currency,
+    message: oneLine(donation.message ?? ''),
+  };
+  const { text, tts } = settings;
+  return {
+    title: oneLine(fillPlaceholders(tier?.titleTemplate ?? text.titleTemplate, values)),
+    message: oneLine(fillPlaceholders(tier?.messageTemplate ?? text.messageTemplate, values)),
+    tier: index,
+    imageId: tier?.imageId ?? null,
+    soundId: tier?.soundId ?? null,
+    volume: tier?.volume ?? 0,
+    durationMs: (tier?.durationSeconds ?? text.durationSeconds) * 1000,
+    accentColor: tier?.color ?? text.accentColor,
+    tts:
+      tts.enabled &&
+      values.message !== '' &&
+      cents >= amountInCents(minimumFor(tts.minAmount, donation.currency)),
+    ttsVolume: tts.volume,
+  };
+}

@@ -1,7 +1,5 @@
-import { fillPlaceholders } from '../common';
+import { ANONYMOUS_DONOR, fillPlaceholders, shortAmount, singleLine } from '../common';
 import { minimumFor, type AlertSettings, type AlertTier } from './alert-settings';
-
-export const ANONYMOUS_DONOR = 'Аноним';
 
 /** What an alert needs from a donation (its shown name and message, after moderation). */
 export interface AlertDonation {
@@ -37,11 +35,6 @@ export function amountInCents(amount: string | number): number {
   return Math.round(Number(amount) * 100);
 }
 
-/** "100.00" → "100", "99.50" → "99.5". */
-export function shortAmount(amount: string): string {
-  return amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount;
-}
-
 /** The highest tier the donation reaches in its currency (the later one of equal tiers), or null. */
 export function tierFor(tiers: readonly AlertTier[], currency: string, amount: string): number | null {
   const cents = amountInCents(amount);
@@ -55,13 +48,6 @@ export function tierFor(tiers: readonly AlertTier[], currency: string, amount: s
   return best;
 }
 
-// eslint-disable-next-line no-control-regex -- control characters never belong in an alert's line
-const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
-
-function oneLine(text: string): string {
-  return text.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
-}
-
 /** The alert for a donation, or null when it stays below the streamer's minimum (stored and counted, not shown). */
 export function alertViewOf(settings: AlertSettings, donation: AlertDonation): AlertView | null {
   const cents = amountInCents(donation.amount);
@@ -71,15 +57,15 @@ export function alertViewOf(settings: AlertSettings, donation: AlertDonation): A
   const index = tierFor(settings.tiers, donation.currency, donation.amount);
   const tier = index === null ? null : settings.tiers[index];
   const values = {
-    name: oneLine(donation.donorName ?? '') || ANONYMOUS_DONOR,
+    name: singleLine(donation.donorName ?? '') || ANONYMOUS_DONOR,
     amount: shortAmount(donation.amount),
     currency: donation.currency,
-    message: oneLine(donation.message ?? ''),
+    message: singleLine(donation.message ?? ''),
   };
   const { text, tts } = settings;
   return {
-    title: oneLine(fillPlaceholders(tier?.titleTemplate ?? text.titleTemplate, values)),
-    message: oneLine(fillPlaceholders(tier?.messageTemplate ?? text.messageTemplate, values)),
+    title: singleLine(fillPlaceholders(tier?.titleTemplate ?? text.titleTemplate, values)),
+    message: singleLine(fillPlaceholders(tier?.messageTemplate ?? text.messageTemplate, values)),
     tier: index,
     imageId: tier?.imageId ?? null,
     soundId: tier?.soundId ?? null,

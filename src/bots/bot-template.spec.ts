@@ -1,12 +1,12 @@
 import {
   DEFAULT_THANKS_TEMPLATE,
   MAX_CHAT_LINE,
-  chatAmount,
   chatLine,
   fillTemplate,
   mergedThanks,
   templateProblems,
 } from './bot-template';
+import { shortAmount } from '../common';
 
 const donation = { donorName: 'Маша', amount: '100.00', currency: 'RUB', message: 'Привет!' };
 
@@ -63,12 +63,12 @@ describe(fillTemplate.name, () => {
   });
 });
 
-describe(chatAmount.name, () => {
+describe(shortAmount.name, () => {
   it('writes amounts as people do in chat', () => {
-    expect(chatAmount('100.00')).toBe('100');
-    expect(chatAmount('99.50')).toBe('99.5');
-    expect(chatAmount('12.34')).toBe('12.34');
-    expect(chatAmount('7')).toBe('7');
+    expect(shortAmount('100.00')).toBe('100');
+    expect(shortAmount('99.50')).toBe('99.5');
+    expect(shortAmount('12.34')).toBe('12.34');
+    expect(shortAmount('7')).toBe('7');
   });
 });
 

@@ -1,9 +1,15 @@
-import { donationTemplateProblems, fillPlaceholders, type IncomingDonation } from '../common';
+import {
+  ANONYMOUS_DONOR,
+  donationTemplateProblems,
+  fillPlaceholders,
+  shortAmount,
+  singleLine,
+  type IncomingDonation,
+} from '../common';
 
 export const DEFAULT_THANKS_TEMPLATE = 'Спасибо, {name}, за {amount} {currency}! {message}';
 /** Twitch cuts chat lines at 500 characters; leave room for what Twitch adds. */
 export const MAX_CHAT_LINE = 450;
-export const ANONYMOUS_DONOR = 'Аноним';
 
 type Donor = Pick<IncomingDonation, 'donorName' | 'amount' | 'currency' | 'message'>;
 
@@ -12,21 +18,9 @@ export function templateProblems(template: string): string[] {
   return donationTemplateProblems(template, { maxLength: MAX_CHAT_LINE });
 }
 
-/** "100.00" → "100", "99.50" → "99.5": how people write amounts in chat. */
-export function chatAmount(amount: string): string {
-  return amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount;
-}
-
 /** One chat line: no line breaks, runs of spaces collapsed, no leading "/" or "." (chat commands). */
 export function chatLine(text: string): string {
-  return (
-    text
-      // eslint-disable-next-line no-control-regex -- control characters are exactly what must not reach chat
-      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim()
-      .replace(/^[/.]+\s*/, '')
-  );
+  return singleLine(text).replace(/^[/.]+\s*/, '');
 }
 
 function cut(text: string, max: number): string {
@@ -40,7 +34,7 @@ function cut(text: string, max: number): string {
 export function fillTemplate(template: string, donation: Donor): string {
   const values = {
     name: chatLine(donation.donorName ?? '') || ANONYMOUS_DONOR,
-    amount: chatAmount(donation.amount),
+    amount: shortAmount(donation.amount),
     currency: donation.currency,
     message: chatLine(donation.message ?? ''),
   };
@@ -58,7 +52,7 @@ export function mergedThanks(donors: Donor[]): string {
   const prefix = 'Спасибо за донаты: ';
   const names = donors.map(
     (donor) =>
-      `${chatLine(donor.donorName ?? '') || ANONYMOUS_DONOR} (${chatAmount(donor.amount)} ${donor.currency})`,
+      `${chatLine(donor.donorName ?? '') || ANONYMOUS_DONOR} (${shortAmount(donor.amount)} ${donor.currency})`,
   );
   let line = prefix + names.join(', ');
   for (let shown = names.length - 1; line.length > MAX_CHAT_LINE && shown > 0; shown -= 1) {

@@ -28,12 +28,13 @@ export class OverlayDonationListener {
   @OnEvent(DonationEvents.received)
   async onDonation(donation: Donation): Promise<void> {
     try {
+      // Claimed first: a repeated announcement stops here, before reading settings.
+      if (!(await this.announced.claim(donation.id, this.dedupTtlMs))) {
+        return;
+      }
       const test = donation.provider === 'test';
       const view = alertViewOf(await this.settingsOf(donation.streamerId), { ...donation, test });
       if (!view) {
-        return;
-      }
-      if (!(await this.announced.claim(donation.id, this.dedupTtlMs))) {
         return;
       }
       await this.log.append(donation.streamerId, {

@@ -1,6 +1,21 @@
 /** The placeholders every donation template (alert title and message, TTS, the bot's thank-you) may use. */
 export const DONATION_PLACEHOLDERS = ['name', 'amount', 'currency', 'message'] as const;
 export type DonationPlaceholder = (typeof DONATION_PLACEHOLDERS)[number];
+/** `{name}` of a donor who gave none. */
+export const ANONYMOUS_DONOR = 'Аноним';
+
+// eslint-disable-next-line no-control-regex -- control characters never belong in a donation's line
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]+/g;
+
+/** One line of text: control characters and line breaks become spaces, runs of spaces collapse. */
+export function singleLine(text: string): string {
+  return text.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** "100.00" → "100", "99.50" → "99.5": how people write amounts. */
+export function shortAmount(amount: string): string {
+  return amount.includes('.') ? amount.replace(/\.?0+$/, '') : amount;
+}
 
 export interface TemplateRules {
   maxLength: number;

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectConfig, type OverlayConfig } from '../../config';
 import { AlertSettingsService, alertViewOf, DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts';
+import { KeyedSerial } from '../common';
 import type { Donation } from '../donations';
 import { DonationEvents } from '../donations';
 import { AnnouncedDonations } from './announced-donations';
@@ -15,6 +16,8 @@ import { OverlayEventLog } from './overlay-event-log';
 export class OverlayDonationListener {
   private readonly logger = new Logger(OverlayDonationListener.name);
   private readonly dedupTtlMs: number;
+  /** One streamer's donations reach the log in the order they were stored, though each reads settings. */
+  private readonly perStreamer = new KeyedSerial();
 
   constructor(
     private readonly log: OverlayEventLog,
@@ -26,7 +29,11 @@ export class OverlayDonationListener {
   }
 
   @OnEvent(DonationEvents.received)
-  async onDonation(donation: Donation): Promise<void> {
+  onDonation(donation: Donation): Promise<void> {
+    return this.perStreamer.run(donation.streamerId, () => this.append(donation));
+  }
+
+  private async append(donation: Donation): Promise<void> {
     try {
       // Claimed first: a repeated announcement stops here, before reading settings.
       if (!(await this.announced.claim(donation.id, this.dedupTtlMs))) {

@@ -9,7 +9,13 @@ import { DEPLOYMENTS, createBackingServices, type BackingServices } from '../sup
 import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
 import { openSse, type SseConnection, type SseEvent } from '../support/sse-client';
 import { waitFor } from '../support/waiting';
-import { ALERT_STREAM, ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
+import {
+  ALERT_STREAM,
+  ingestDonations,
+  ingestOntoOverlay,
+  sampleDonation,
+  sessionCookie,
+} from '../support/overlay';
 
 function payload(event: SseEvent): DonationAlertData {
   return JSON.parse(event.data) as DonationAlertData;
@@ -114,7 +120,7 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
     // Ingested on the other instance when there is one: the replay comes from the shared history.
     const elsewhere = second ?? app;
     const missed = [sampleDonation(), sampleDonation()];
-    await ingestDonations(elsewhere, streamer.id, missed);
+    await ingestOntoOverlay(elsewhere, streamer.id, missed);
 
     const again = await connect(app, streamer.overlayToken!, { 'Last-Event-ID': seen.id! });
     const replayed = [await again.next(), await again.next()];
@@ -137,7 +143,7 @@ describe.each(DEPLOYMENTS)('overlay SSE stream (%s)', (deployment) => {
   it('sends a reset event for an id the history no longer holds', async () => {
     const streamer = await newStreamer();
     // More than the history holds: without Redis, '0' stands for a page that saw an event of an earlier boot.
-    await ingestDonations(
+    await ingestOntoOverlay(
       app,
       streamer.id,
       [1, 2, 3, 4, 5, 6].map(() => sampleDonation()),

@@ -2,6 +2,8 @@ import type { Response } from 'express';
 import { SessionService } from '../../src/sessions';
 import { DonationIngestor } from '../../src/donations/donation-ingestor';
 import type { Donation, IncomingDonation } from '../../src/donations/donation';
+import type { DonationAlertData } from '../../src/overlay/overlay-event';
+import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import type { TestApp } from './app';
 import type { SseOptions } from './sse-client';
 
@@ -30,6 +32,39 @@ export function ingestDonations(
   return on.app
     .get(DonationIngestor)
     .ingest({ streamerId, provider: 'donationalerts', channel: 'webhook', donations });
+}
+
+/**
+ * Like `ingestDonations`, and resolves once every newly stored donation is on the streamer's overlay log (the
+ * overlay appends after the ingestion returns), so a page that connects next finds them in the history.
+ */
+export async function ingestOntoOverlay(
+  on: TestApp,
+  streamerId: string,
+  donations: IncomingDonation[],
+): Promise<Donation[]> {
+  const appended = new Set<string>();
+  let expected: Set<string> | undefined;
+  let allAppended!: () => void;
+  const done = new Promise<void>((resolve) => (allAppended = resolve));
+  const check = (): void => {
+    if (expected && [...expected].every((id) => appended.has(id))) {
+      allAppended();
+    }
+  };
+  const unsubscribe = await on.app.get(OverlayEventLog).subscribe(streamerId, (event) => {
+    appended.add((event.data as Partial<DonationAlertData>).donationId ?? '');
+    check();
+  });
+  try {
+    const stored = await ingestDonations(on, streamerId, donations);
+    expected = new Set(stored.map((donation) => donation.id));
+    check();
+    await done;
+    return stored;
+  } finally {
+    unsubscribe();
+  }
 }
 
 /** The `Cookie` header of a dashboard session for the streamer, as logging in would set it. */

@@ -4,3 +4,5 @@ export * from './alert-view';
 export * from './alerts.events';
 export * from './alerts.module';
 export * from './entities';
+export * from './moderation/moderation';
+export * from './moderation/moderation.service';

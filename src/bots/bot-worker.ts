@@ -5,6 +5,7 @@ import type { BotsConfig } from '../../config';
 import type { Clock } from '../../libs/clock';
 import type { KeyWorker, OwnedWork } from '../../libs/ownership';
 import { reconnectDelay } from '../../libs/retry';
+import { isShown, type ModerationService } from '../alerts';
 import { ChatEvents, type ViewerMessage } from '../common';
 import type { Donation, DonationsRepository } from '../donations';
 import { ReauthRequiredError } from '../oauth';
@@ -37,6 +38,7 @@ export interface BotDeps {
   settings: BotsConfig;
   repository: BotsRepository;
   donations: DonationsRepository;
+  moderation: ModerationService;
   identities: BotIdentities;
   transports: ChatTransportFactory;
   limits: ChatLimits;
@@ -107,7 +109,13 @@ export class BotWorker implements KeyWorker {
     if (!settings.enabled || (donation.provider === 'test' && !settings.thankTestAlerts)) {
       return;
     }
-    if (this.queue.thank(donation, settings.template)) {
+    // The bot says what the overlay shows: masked words masked, a hidden message left out, a held one not yet.
+    const verdict = await this.deps.moderation.verdictFor(donation);
+    if (!isShown(verdict.status)) {
+      return;
+    }
+    const shown = { ...donation, donorName: verdict.donorName, message: verdict.message };
+    if (this.queue.thank(shown, settings.template)) {
       this.wake?.();
     }
   }

@@ -7,6 +7,7 @@ import {
   SlidingWindowLimiter,
 } from '../../libs/rate-limit';
 import { redisOrMemory } from '../../libs/redis';
+import { AlertsModule } from '../alerts';
 import { DonationAlertsModule } from '../donation-alerts';
 import { DonationsModule } from '../donations';
 import { OAuthModule } from '../oauth';
@@ -39,6 +40,7 @@ function chatTransports(settings: BotsConfig): ChatTransportFactory {
 /** One chat bot per streamer across the cluster: thanks donors once, answers !donate, reads viewers' lines. */
 @Module({
   imports: [
+    AlertsModule,
     DonationAlertsModule,
     DonationsModule,
     OAuthModule,

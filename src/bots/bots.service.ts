@@ -11,6 +11,7 @@ import { EventBus, type Unsubscribe } from '../../libs/event-bus';
 import { LockProvider } from '../../libs/locks';
 import { KeyedOwnership, type KeyState, type OwnedWork, type WatchdogPass } from '../../libs/ownership';
 import { RedisConnection } from '../../libs/redis';
+import { AlertsEvents, ModerationService } from '../alerts';
 import { DonationEvents, DonationsRepository, type Donation } from '../donations';
 import { OAuthCredentialsRepository } from '../oauth';
 import { OnboardingEvents } from '../streamers';
@@ -50,6 +51,7 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly credentials: OAuthCredentialsRepository,
     private readonly repository: BotsRepository,
     donations: DonationsRepository,
+    moderation: ModerationService,
     identities: BotIdentities,
     transports: ChatTransportFactory,
     limits: ChatLimits,
@@ -68,6 +70,7 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
       settings,
       repository,
       donations,
+      moderation,
       identities,
       transports,
       limits,
@@ -90,6 +93,7 @@ export class BotsService implements OnApplicationBootstrap, BeforeApplicationShu
     }
     this.subscriptions.push(
       await this.bus.subscribe<Donation>(DonationEvents.received, ({ payload }) => this.onDonation(payload)),
+      await this.bus.subscribe<Donation>(AlertsEvents.approved, ({ payload }) => this.onDonation(payload)),
       await this.bus.subscribe<BotChanged>(BotsEvents.changed, ({ payload }) => this.onChanged(payload)),
     );
     this.ownership.start(

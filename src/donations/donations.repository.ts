@@ -25,4 +25,6 @@ export abstract class DonationsRepository {
   abstract findUnannounced(receivedBefore: number, limit: number): Promise<Donation[]>;
   /** The streamer's donations stored at or after `receivedSince`, oldest first. */
   abstract findReceivedSince(streamerId: string, receivedSince: number, limit: number): Promise<Donation[]>;
+  /** The streamer's donations among `ids` (the others are left out), in no particular order. */
+  abstract findOfStreamer(streamerId: string, ids: string[]): Promise<Donation[]>;
 }

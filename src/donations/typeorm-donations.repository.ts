@@ -74,4 +74,12 @@ export class TypeOrmDonationsRepository extends DonationsRepository {
     });
     return recent.map(({ announcedAt: _announcedAt, ...donation }) => donation);
   }
+
+  async findOfStreamer(streamerId: string, ids: string[]): Promise<Donation[]> {
+    if (ids.length === 0) {
+      return [];
+    }
+    const found = await this.dataSource.getRepository(DonationEntity).findBy({ streamerId, id: In(ids) });
+    return found.map(({ announcedAt: _announcedAt, ...donation }) => donation);
+  }
 }

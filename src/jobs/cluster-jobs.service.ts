@@ -9,6 +9,7 @@ import {
   type TwitchConfig,
 } from '../../config';
 import { LeaderEvents, LeaderService } from '../../libs/locks';
+import { ModerationService } from '../alerts';
 import { TwitchTokenValidator } from '../auth';
 import { BotsService } from '../bots';
 import { DonationAnnouncer } from '../donations';
@@ -19,7 +20,12 @@ import { SchedulerMembership } from '../scheduler';
 import { WebhookRegistrations } from '../webhooks';
 
 export type LeaderJob =
-  'twitch-token-validation' | 'schedule-reconcile' | 'announce-pending' | 'webhook-cleanup' | 'avatar-sweep';
+  | 'twitch-token-validation'
+  | 'schedule-reconcile'
+  | 'announce-pending'
+  | 'release-approved'
+  | 'webhook-cleanup'
+  | 'avatar-sweep';
 
 const RECONCILE_EVERY_MS = 60_000;
 const ANNOUNCE_PENDING_EVERY_MS = 15_000;
@@ -52,6 +58,7 @@ export class ClusterJobsService implements OnApplicationBootstrap {
     twitchTokens: TwitchTokenValidator,
     membership: SchedulerMembership,
     announcer: DonationAnnouncer,
+    moderation: ModerationService,
     webhooks: WebhookRegistrations,
     avatars: AvatarWall,
   ) {
@@ -59,6 +66,7 @@ export class ClusterJobsService implements OnApplicationBootstrap {
       'twitch-token-validation': () => twitchTokens.validateAll(),
       'schedule-reconcile': () => membership.reconcile(),
       'announce-pending': () => announcer.announcePending(),
+      'release-approved': () => moderation.releasePending(),
       'webhook-cleanup': () => webhooks.cleanup(),
       'avatar-sweep': () => avatars.sweep(),
     };
@@ -70,6 +78,7 @@ export class ClusterJobsService implements OnApplicationBootstrap {
     );
     this.every('schedule-reconcile', RECONCILE_EVERY_MS, () => this.runIfLeader('schedule-reconcile'));
     this.every('announce-pending', ANNOUNCE_PENDING_EVERY_MS, () => this.runIfLeader('announce-pending'));
+    this.every('release-approved', ANNOUNCE_PENDING_EVERY_MS, () => this.runIfLeader('release-approved'));
     this.every('webhook-cleanup', WEBHOOK_CLEANUP_EVERY_MS, () => this.runIfLeader('webhook-cleanup'));
     this.every('avatar-sweep', AVATAR_SWEEP_EVERY_MS, () => this.runIfLeader('avatar-sweep'));
     if (this.schedulerSettings.enabled) {

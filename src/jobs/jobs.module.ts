@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
+import { AlertsModule } from '../alerts';
 import { AuthModule } from '../auth';
 import { BotsModule } from '../bots';
 import { DonationsModule } from '../donations';
@@ -12,6 +13,7 @@ import { ClusterJobsService } from './cluster-jobs.service';
 @Module({
   imports: [
     ScheduleModule.forRoot(),
+    AlertsModule,
     AuthModule,
     SchedulerModule,
     DonationsModule,

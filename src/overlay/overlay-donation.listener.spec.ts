@@ -1,7 +1,13 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { OverlayConfig } from '../../config';
 import { SystemClock } from '../../libs/clock';
-import { AlertSettingsService, DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts';
+import {
+  AlertSettingsService,
+  DEFAULT_ALERT_SETTINGS,
+  type AlertSettings,
+  type ModerationService,
+  type ModerationVerdict,
+} from '../alerts';
 import { AlertSettingsRepository } from '../alerts/alert-settings.repository';
 import type { Donation } from '../donations';
 import { MemoryAnnouncedDonations } from './announced-donations';
@@ -29,6 +35,12 @@ class GatedSettings extends AlertSettingsRepository {
   }
 }
 
+/** Moderation is not what this tests: every donation is clean. */
+const nothingBanned = {
+  verdictFor: (donation: Donation): Promise<ModerationVerdict> =>
+    Promise.resolve({ status: 'clean', donorName: donation.donorName, message: donation.message }),
+} as ModerationService;
+
 function donation(n: number): Donation {
   return {
     id: `d${n}`,
@@ -54,6 +66,7 @@ describe(OverlayDonationListener.name, () => {
       log,
       new MemoryAnnouncedDonations(clock),
       new AlertSettingsService(settings, new EventEmitter2(), clock),
+      nothingBanned,
       OVERLAY,
     );
     const appended: OverlayEvent[] = [];

@@ -1,7 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
 import { InjectConfig, type OverlayConfig } from '../../config';
-import { AlertSettingsService, alertViewOf, DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts';
+import {
+  AlertsEvents,
+  AlertSettingsService,
+  alertViewOf,
+  DEFAULT_ALERT_SETTINGS,
+  isShown,
+  ModerationService,
+  type AlertSettings,
+} from '../alerts';
 import { KeyedSerial } from '../common';
 import type { Donation } from '../donations';
 import { DonationEvents } from '../donations';
@@ -23,6 +31,7 @@ export class OverlayDonationListener {
     private readonly log: OverlayEventLog,
     private readonly announced: AnnouncedDonations,
     private readonly alertSettings: AlertSettingsService,
+    private readonly moderation: ModerationService,
     @InjectConfig('overlay') overlay: OverlayConfig,
   ) {
     this.dedupTtlMs = overlay.historyMaxAgeMs;
@@ -30,17 +39,33 @@ export class OverlayDonationListener {
 
   @OnEvent(DonationEvents.received)
   onDonation(donation: Donation): Promise<void> {
-    return this.perStreamer.run(donation.streamerId, () => this.append(donation));
+    return this.perStreamer.run(donation.streamerId, () => this.append(donation, donation.id));
   }
 
-  private async append(donation: Donation): Promise<void> {
+  /** A held donation the streamer approved: it was claimed when it was held, so it is claimed anew. */
+  @OnEvent(AlertsEvents.approved)
+  onApproved(donation: Donation): Promise<void> {
+    return this.perStreamer.run(donation.streamerId, () => this.append(donation, `approved:${donation.id}`));
+  }
+
+  private async append(donation: Donation, claim: string): Promise<void> {
     try {
       // Claimed first: a repeated announcement stops here, before reading settings.
-      if (!(await this.announced.claim(donation.id, this.dedupTtlMs))) {
+      if (!(await this.announced.claim(claim, this.dedupTtlMs))) {
+        return;
+      }
+      const settings = await this.settingsOf(donation.streamerId);
+      const verdict = await this.moderation.verdictFor(donation, settings.moderation);
+      if (!isShown(verdict.status)) {
         return;
       }
       const test = donation.provider === 'test';
-      const view = alertViewOf(await this.settingsOf(donation.streamerId), { ...donation, test });
+      const view = alertViewOf(settings, {
+        ...donation,
+        donorName: verdict.donorName,
+        message: verdict.message,
+        test,
+      });
       if (!view) {
         return;
       }
@@ -48,10 +73,10 @@ export class OverlayDonationListener {
         type: test ? 'test' : 'donation',
         data: {
           donationId: donation.id,
-          donorName: donation.donorName,
+          donorName: verdict.donorName,
           amount: donation.amount,
           currency: donation.currency,
-          message: donation.message,
+          message: verdict.message,
           createdAt: donation.createdAt,
           receivedAt: donation.receivedAt,
           view,

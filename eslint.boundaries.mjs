@@ -18,7 +18,7 @@ export const LAYERS = [
   ['twitch', 'donation-alerts'],
   ['donations'],
   ['alerts'],
-  ['scheduler', 'webhooks', 'overlay', 'realtime', 'bots'],
+  ['scheduler', 'webhooks', 'overlay', 'realtime', 'bots', 'history'],
   ['auth'],
   ['web', 'jobs', 'health'],
 ];

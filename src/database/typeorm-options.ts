@@ -34,6 +34,14 @@ export function buildDataSourceOptions(config: DatabaseConfig, entities: EntityL
       database: path,
       enableWAL: true,
       timeout: 5000,
+      // SQLite's own lower() folds ASCII only; PostgreSQL's folds every script. The same SQL (`lower(x) LIKE`,
+      // e.g. the donor search) then finds «Маша» for «маш» on both.
+      prepareDatabase: (db: {
+        function(name: string, options: object, fn: (value: unknown) => unknown): void;
+      }) =>
+        db.function('lower', { deterministic: true }, (value) =>
+          typeof value === 'string' ? value.toLowerCase() : value,
+        ),
     };
   }
   return {

@@ -5,6 +5,7 @@ import { Webhooks1763810000000 } from './1763810000000-Webhooks';
 import { Bots1763820000000 } from './1763820000000-Bots';
 import { Alerts1763830000000 } from './1763830000000-Alerts';
 import { DonationModeration1763850000000 } from './1763850000000-DonationModeration';
+import { DonationHistory1763860000000 } from './1763860000000-DonationHistory';
 
 /** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   Bots1763820000000,
   Alerts1763830000000,
   DonationModeration1763850000000,
+  DonationHistory1763860000000,
 ];

@@ -12,6 +12,7 @@ export type DonationChannel = (typeof DONATION_CHANNELS)[number];
 @Index('uq_donations_streamer_provider_external', ['streamerId', 'provider', 'externalId'], { unique: true })
 @Index('ix_donations_streamer_created', ['streamerId', 'createdAt'])
 @Index('ix_donations_unannounced', ['announcedAt', 'receivedAt'])
+@Index('ix_donations_streamer_received', ['streamerId', 'receivedAt', 'id'])
 export class DonationEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;

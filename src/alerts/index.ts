@@ -4,3 +4,5 @@ export * from './alert-view';
 export * from './alerts.events';
 export * from './alerts.module';
 export * from './entities';
+export * from './media/alert-media.service';
+export * from './media/media-type';

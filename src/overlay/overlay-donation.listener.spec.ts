@@ -1,8 +1,9 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import type { OverlayConfig } from '../../config';
 import { SystemClock } from '../../libs/clock';
-import { AlertSettingsService, DEFAULT_ALERT_SETTINGS, type AlertSettings } from '../alerts';
+import { AlertSettingsService, DEFAULT_ALERT_SETTINGS, type AlertSettings, type MediaKind } from '../alerts';
 import { AlertSettingsRepository } from '../alerts/alert-settings.repository';
+import { AlertMediaRepository } from '../alerts/media/alert-media.repository';
 import type { Donation } from '../donations';
 import { MemoryAnnouncedDonations } from './announced-donations';
 import { MemoryOverlayEventLog } from './memory-overlay-event-log';
@@ -26,6 +27,28 @@ class GatedSettings extends AlertSettingsRepository {
 
   save(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/** The listener only reads settings, so nothing asks about uploads. */
+class NoMedia extends AlertMediaRepository {
+  insertWithinQuota(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+  list(): Promise<[]> {
+    return Promise.resolve([]);
+  }
+  find(): Promise<null> {
+    return Promise.resolve(null);
+  }
+  data(): Promise<null> {
+    return Promise.resolve(null);
+  }
+  delete(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+  kindsOf(): Promise<Map<string, MediaKind>> {
+    return Promise.resolve(new Map<string, MediaKind>());
   }
 }
 
@@ -53,7 +76,7 @@ describe(OverlayDonationListener.name, () => {
     const listener = new OverlayDonationListener(
       log,
       new MemoryAnnouncedDonations(clock),
-      new AlertSettingsService(settings, new EventEmitter2(), clock),
+      new AlertSettingsService(settings, new EventEmitter2(), clock, new NoMedia()),
       OVERLAY,
     );
     const appended: OverlayEvent[] = [];

@@ -4,6 +4,7 @@ import { DonationAnnouncements1763800000000 } from './1763800000000-DonationAnno
 import { Webhooks1763810000000 } from './1763810000000-Webhooks';
 import { Bots1763820000000 } from './1763820000000-Bots';
 import { Alerts1763830000000 } from './1763830000000-Alerts';
+import { AlertMedia1763840000000 } from './1763840000000-AlertMedia';
 
 /** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   Webhooks1763810000000,
   Bots1763820000000,
   Alerts1763830000000,
+  AlertMedia1763840000000,
 ];

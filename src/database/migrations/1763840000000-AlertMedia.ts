@@ -24,7 +24,10 @@ export class AlertMedia1763840000000 implements MigrationInterface {
           { name: 'created_at', type: 'bigint', isNullable: false },
         ],
         indices: [
-          new TableIndex({ name: 'ix_alert_media_streamer_created', columnNames: ['streamer_id', 'created_at'] }),
+          new TableIndex({
+            name: 'ix_alert_media_streamer_created',
+            columnNames: ['streamer_id', 'created_at'],
+          }),
         ],
         foreignKeys: [
           new TableForeignKey({

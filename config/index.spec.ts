@@ -202,6 +202,20 @@ describe(loadConfig.name, () => {
     expect(error.message.split('\n').slice(1)).toHaveLength(error.problems.length);
   });
 
+  it('reads the alert media limits, with defaults and bounds', () => {
+    expect(loadConfig({}).alerts).toEqual({ mediaMaxBytes: 5_242_880, mediaQuotaBytes: 52_428_800 });
+    expect(loadConfig({ ALERT_MEDIA_MAX_BYTES: '1048576', ALERT_MEDIA_QUOTA_BYTES: '4096' }).alerts).toEqual({
+      mediaMaxBytes: 1_048_576,
+      mediaQuotaBytes: 4096,
+    });
+    expect(
+      configErrorFor({ ALERT_MEDIA_MAX_BYTES: '52428801', ALERT_MEDIA_QUOTA_BYTES: '1000' }).problems,
+    ).toEqual([
+      expect.stringMatching(/^ALERT_MEDIA_MAX_BYTES must not be greater than 52428800/),
+      expect.stringMatching(/^ALERT_MEDIA_QUOTA_BYTES must not be less than 1024/),
+    ]);
+  });
+
   it('reads the avatar wall settings, with defaults and bounds', () => {
     expect(loadConfig({}).avatars).toEqual({ max: 24, idleMs: 300_000 });
     expect(loadConfig({ AVATARS_MAX: '8', AVATARS_IDLE_MS: '60000' }).avatars).toEqual({

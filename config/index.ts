@@ -16,10 +16,12 @@ import { realtimeNamespace, type RealtimeConfig } from './realtime.config';
 import { clusterNamespace, type ClusterConfig } from './cluster.config';
 import { botsNamespace, type BotsConfig } from './bots.config';
 import { avatarsNamespace, type AvatarsConfig } from './avatars.config';
+import { alertsNamespace, type AlertsConfig } from './alerts.config';
 
 export type { Environment } from './config-namespace';
 export type {
   AdminConfig,
+  AlertsConfig,
   AvatarsConfig,
   AppConfig,
   BotsConfig,
@@ -52,6 +54,7 @@ export interface AllConfig {
   cluster: ClusterConfig;
   bots: BotsConfig;
   avatars: AvatarsConfig;
+  alerts: AlertsConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -72,6 +75,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   clusterNamespace,
   botsNamespace,
   avatarsNamespace,
+  alertsNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

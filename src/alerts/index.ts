@@ -6,3 +6,5 @@ export * from './alerts.module';
 export * from './entities';
 export * from './moderation/moderation';
 export * from './moderation/moderation.service';
+export * from './media/alert-media.service';
+export * from './media/media-type';

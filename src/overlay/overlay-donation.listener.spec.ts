@@ -7,8 +7,10 @@ import {
   type AlertSettings,
   type ModerationService,
   type ModerationVerdict,
+  type MediaKind,
 } from '../alerts';
 import { AlertSettingsRepository } from '../alerts/alert-settings.repository';
+import { AlertMediaRepository } from '../alerts/media/alert-media.repository';
 import type { Donation } from '../donations';
 import { MemoryAnnouncedDonations } from './announced-donations';
 import { MemoryOverlayEventLog } from './memory-overlay-event-log';
@@ -41,6 +43,28 @@ const nothingBanned = {
     Promise.resolve({ status: 'clean', donorName: donation.donorName, message: donation.message }),
 } as ModerationService;
 
+/** The listener only reads settings, so nothing asks about uploads. */
+class NoMedia extends AlertMediaRepository {
+  insertWithinQuota(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+  list(): Promise<[]> {
+    return Promise.resolve([]);
+  }
+  find(): Promise<null> {
+    return Promise.resolve(null);
+  }
+  data(): Promise<null> {
+    return Promise.resolve(null);
+  }
+  delete(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+  kindsOf(): Promise<Map<string, MediaKind>> {
+    return Promise.resolve(new Map<string, MediaKind>());
+  }
+}
+
 function donation(n: number): Donation {
   return {
     id: `d${n}`,
@@ -65,7 +89,7 @@ describe(OverlayDonationListener.name, () => {
     const listener = new OverlayDonationListener(
       log,
       new MemoryAnnouncedDonations(clock),
-      new AlertSettingsService(settings, new EventEmitter2(), clock),
+      new AlertSettingsService(settings, new EventEmitter2(), clock, new NoMedia()),
       nothingBanned,
       OVERLAY,
     );

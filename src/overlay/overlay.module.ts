@@ -21,6 +21,7 @@ import { MemoryOverlayEventLog } from './memory-overlay-event-log';
 import { OverlayApiController } from './overlay-api.controller';
 import { OverlayDonationListener } from './overlay-donation.listener';
 import { OverlayEventLog } from './overlay-event-log';
+import { OverlayMediaController } from './overlay-media.controller';
 import { OverlayStreams } from './overlay-streams.service';
 import { OverlayController } from './overlay.controller';
 import { OverlayMetrics } from './overlay.metrics';
@@ -33,7 +34,7 @@ import { TestAlerts } from './test-alerts.service';
  */
 @Module({
   imports: [StreamersModule, DonationsModule, SessionsModule, OAuthModule, TwitchModule, AlertsModule],
-  controllers: [OverlayController, OverlayApiController, AdminOverlayController],
+  controllers: [OverlayController, OverlayApiController, AdminOverlayController, OverlayMediaController],
   providers: [
     redisOrMemory<OverlayEventLog, [OverlayConfig, Clock]>(OverlayEventLog, {
       redis: (redis, overlay) => new RedisOverlayEventLog(redis, overlay),

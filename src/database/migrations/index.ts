@@ -4,6 +4,7 @@ import { DonationAnnouncements1763800000000 } from './1763800000000-DonationAnno
 import { Webhooks1763810000000 } from './1763810000000-Webhooks';
 import { Bots1763820000000 } from './1763820000000-Bots';
 import { Alerts1763830000000 } from './1763830000000-Alerts';
+import { AlertMedia1763840000000 } from './1763840000000-AlertMedia';
 import { DonationModeration1763850000000 } from './1763850000000-DonationModeration';
 import { DonationHistory1763860000000 } from './1763860000000-DonationHistory';
 
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   Webhooks1763810000000,
   Bots1763820000000,
   Alerts1763830000000,
+  AlertMedia1763840000000,
   DonationModeration1763850000000,
   DonationHistory1763860000000,
 ];

@@ -18,7 +18,7 @@ export const LAYERS = [
   ['twitch', 'donation-alerts'],
   ['donations'],
   ['alerts'],
-  ['scheduler', 'webhooks', 'overlay', 'realtime', 'bots', 'history'],
+  ['scheduler', 'webhooks', 'overlay', 'realtime', 'bots', 'control-room'],
   ['auth'],
   ['web', 'jobs', 'health'],
 ];

@@ -20,7 +20,7 @@ import { OAuthModule } from './oauth';
 import { OverlayModule } from './overlay';
 import { RealtimeModule } from './realtime';
 import { AlertsModule } from './alerts';
-import { HistoryModule } from './history';
+import { ControlRoomModule } from './control-room';
 import { BotsModule } from './bots';
 import { SecurityModule } from './security';
 import { WebhooksModule } from './webhooks';
@@ -55,7 +55,7 @@ export class AppModule {
         SchedulerModule,
         WebhooksModule,
         AlertsModule,
-        HistoryModule,
+        ControlRoomModule,
         OverlayModule,
         RealtimeModule,
         BotsModule,

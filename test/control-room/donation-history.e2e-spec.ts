@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { DonationHistoryRepository, type HistoryItem } from '../../src/history';
+import { DonationHistoryRepository, type HistoryItem } from '../../src/control-room';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
 import { StreamersRepository } from '../../src/streamers/streamers.repository';
 import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';

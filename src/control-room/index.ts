@@ -1,3 +1,3 @@
 export * from './donation-history.repository';
 export * from './donation-history.service';
-export * from './history.module';
+export * from './control-room.module';

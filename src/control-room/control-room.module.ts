@@ -12,4 +12,4 @@ import { DonationHistoryService } from './donation-history.service';
   providers: [DonationHistoryRepository, DonationHistoryService],
   exports: [DonationHistoryService],
 })
-export class HistoryModule {}
+export class ControlRoomModule {}

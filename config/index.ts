@@ -16,6 +16,7 @@ import { realtimeNamespace, type RealtimeConfig } from './realtime.config';
 import { clusterNamespace, type ClusterConfig } from './cluster.config';
 import { botsNamespace, type BotsConfig } from './bots.config';
 import { avatarsNamespace, type AvatarsConfig } from './avatars.config';
+import { ttsNamespace, type TtsConfig } from './tts.config';
 
 export type { Environment } from './config-namespace';
 export type {
@@ -32,6 +33,7 @@ export type {
   RedisConfig,
   SchedulerConfig,
   SecurityConfig,
+  TtsConfig,
   TwitchConfig,
   WebhooksConfig,
 };
@@ -52,6 +54,7 @@ export interface AllConfig {
   cluster: ClusterConfig;
   bots: BotsConfig;
   avatars: AvatarsConfig;
+  tts: TtsConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -72,6 +75,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   clusterNamespace,
   botsNamespace,
   avatarsNamespace,
+  ttsNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

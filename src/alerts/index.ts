@@ -4,3 +4,4 @@ export * from './alert-view';
 export * from './alerts.events';
 export * from './alerts.module';
 export * from './entities';
+export * from './tts';

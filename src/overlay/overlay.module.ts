@@ -22,6 +22,7 @@ import { OverlayApiController } from './overlay-api.controller';
 import { OverlayDonationListener } from './overlay-donation.listener';
 import { OverlayEventLog } from './overlay-event-log';
 import { OverlayStreams } from './overlay-streams.service';
+import { OverlayTtsController } from './overlay-tts.controller';
 import { OverlayController } from './overlay.controller';
 import { OverlayMetrics } from './overlay.metrics';
 import { RedisOverlayEventLog } from './redis-overlay-event-log';
@@ -29,11 +30,11 @@ import { TestAlerts } from './test-alerts.service';
 
 /**
  * The OBS overlay pages (alerts, and the avatar wall of viewers who write in chat) and their SSE stream, its
- * per-streamer event history, test alerts and token rotation.
+ * per-streamer event history, test alerts, token rotation, and each alert's text-to-speech clip.
  */
 @Module({
   imports: [StreamersModule, DonationsModule, SessionsModule, OAuthModule, TwitchModule, AlertsModule],
-  controllers: [OverlayController, OverlayApiController, AdminOverlayController],
+  controllers: [OverlayController, OverlayTtsController, OverlayApiController, AdminOverlayController],
   providers: [
     redisOrMemory<OverlayEventLog, [OverlayConfig, Clock]>(OverlayEventLog, {
       redis: (redis, overlay) => new RedisOverlayEventLog(redis, overlay),

@@ -232,6 +232,38 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('reads the text-to-speech settings, with defaults and bounds', () => {
+    expect(loadConfig({}).tts).toEqual({
+      espeakPath: 'espeak-ng',
+      renderTimeoutMs: 10_000,
+      maxConcurrentRenders: 2,
+      cacheEntries: 200,
+    });
+    expect(
+      loadConfig({
+        TTS_ESPEAK_PATH: '/opt/espeak/bin/espeak-ng',
+        TTS_RENDER_TIMEOUT_MS: '5000',
+        TTS_MAX_CONCURRENT_RENDERS: '1',
+        TTS_CACHE_ENTRIES: '50',
+      }).tts,
+    ).toEqual({
+      espeakPath: '/opt/espeak/bin/espeak-ng',
+      renderTimeoutMs: 5000,
+      maxConcurrentRenders: 1,
+      cacheEntries: 50,
+    });
+    const error = configErrorFor({
+      TTS_RENDER_TIMEOUT_MS: '10',
+      TTS_MAX_CONCURRENT_RENDERS: '0',
+      TTS_CACHE_ENTRIES: '10001',
+    });
+    expect(error.problems).toEqual([
+      expect.stringMatching(/^TTS_RENDER_TIMEOUT_MS must not be less than 1000/),
+      expect.stringMatching(/^TTS_MAX_CONCURRENT_RENDERS must not be less than 1/),
+      expect.stringMatching(/^TTS_CACHE_ENTRIES must not be greater than 10000/),
+    ]);
+  });
+
   it('never echoes the admin API key when it is rejected', () => {
     const error = configErrorFor({ ADMIN_API_KEY: 'sekrit-admin' });
 

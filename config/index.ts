@@ -17,6 +17,7 @@ import { clusterNamespace, type ClusterConfig } from './cluster.config';
 import { botsNamespace, type BotsConfig } from './bots.config';
 import { avatarsNamespace, type AvatarsConfig } from './avatars.config';
 import { alertsNamespace, type AlertsConfig } from './alerts.config';
+import { ttsNamespace, type TtsConfig } from './tts.config';
 
 export type { Environment } from './config-namespace';
 export type {
@@ -34,6 +35,7 @@ export type {
   RedisConfig,
   SchedulerConfig,
   SecurityConfig,
+  TtsConfig,
   TwitchConfig,
   WebhooksConfig,
 };
@@ -55,6 +57,7 @@ export interface AllConfig {
   bots: BotsConfig;
   avatars: AvatarsConfig;
   alerts: AlertsConfig;
+  tts: TtsConfig;
 }
 
 type AnyNamespace = ConfigNamespace<keyof AllConfig, object, AllConfig[keyof AllConfig]>;
@@ -76,6 +79,7 @@ export const CONFIG_NAMESPACES: readonly AnyNamespace[] = [
   botsNamespace,
   avatarsNamespace,
   alertsNamespace,
+  ttsNamespace,
 ] as AnyNamespace[];
 
 /** Rules that span namespaces; each returns one message per broken rule. */

@@ -42,6 +42,7 @@ describe.each(DATABASE_KINDS)('HTTP app on %s without Redis', (kind) => {
         },
         realtime: { status: 'up', enabled: false },
         bots: { status: 'up', enabled: false },
+        tts: { status: 'up', engine: 'espeak-ng', available: true },
       });
     });
 

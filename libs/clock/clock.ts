@@ -5,7 +5,7 @@ import { Injectable } from '@nestjs/common';
  * schedules, budgets, backoff, leases and their expiry, OAuth states, sessions, HTTP-date `Retry-After`, event
  * timestamps. Waits that sleep on real timers measure real time on purpose, because a manual clock does not move
  * while they sleep: `LockProvider.withLock`'s retry wait, the Redis overlay log's XREAD block deadline, the
- * Redis health check's timeout and the shutdown deadline.
+ * Redis health check's timeout, the text-to-speech render timeout and the shutdown deadline.
  */
 export abstract class Clock {
   abstract now(): number;

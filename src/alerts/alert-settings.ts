@@ -181,3 +181,8 @@ export function withDefaults(stored: AlertSettingsPatch): AlertSettings {
 export function minimumFor(minimums: MinimumAmounts, currency: string): number {
   return minimums.byCurrency[currency] ?? minimums.default;
 }
+
+/** "150.00" → 15000: amounts compared in cents, never as floats. */
+export function amountInCents(amount: string | number): number {
+  return Math.round(Number(amount) * 100);
+}

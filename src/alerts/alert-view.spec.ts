@@ -104,7 +104,7 @@ describe('alertViewOf', () => {
     expect(alertViewOf(settings({ minimums }), donation('1.00', { test: true }))).not.toBeNull();
   });
 
-  it('speaks only when TTS is on, the amount reaches its minimum and there is a message', () => {
+  it('speaks only when TTS is on, the amount reaches its minimum and the message has something to say', () => {
     const tts = {
       ...DEFAULT_ALERT_SETTINGS.tts,
       enabled: true,
@@ -113,6 +113,9 @@ describe('alertViewOf', () => {
     expect(alertViewOf(settings({ tts }), donation('100.00'))?.tts).toBe(true);
     expect(alertViewOf(settings({ tts }), donation('99.00'))?.tts).toBe(false);
     expect(alertViewOf(settings({ tts }), donation('100.00', { message: '  ' }))?.tts).toBe(false);
+    expect(alertViewOf(settings({ tts }), donation('100.00', { message: 'https://example.com' }))?.tts).toBe(
+      false,
+    );
     expect(alertViewOf(settings(), donation('100.00'))?.tts).toBe(false);
   });
 });

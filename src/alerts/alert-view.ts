@@ -1,5 +1,6 @@
 import { ANONYMOUS_DONOR, fillPlaceholders, shortAmount, singleLine } from '../common';
-import { minimumFor, type AlertSettings, type AlertTier } from './alert-settings';
+import { amountInCents, minimumFor, type AlertSettings, type AlertTier } from './alert-settings';
+import { speechOf } from './tts/spoken-text';
 
 /** What an alert needs from a donation (its shown name and message, after moderation). */
 export interface AlertDonation {
@@ -28,11 +29,6 @@ export interface AlertView {
   tts: boolean;
   /** 0–100. */
   ttsVolume: number;
-}
-
-/** "150.00" → 15000: amounts compared in cents, never as floats. */
-export function amountInCents(amount: string | number): number {
-  return Math.round(Number(amount) * 100);
 }
 
 /** The highest tier the donation reaches in its currency (the later one of equal tiers), or null. */
@@ -72,10 +68,7 @@ export function alertViewOf(settings: AlertSettings, donation: AlertDonation): A
     volume: tier?.volume ?? 0,
     durationMs: (tier?.durationSeconds ?? text.durationSeconds) * 1000,
     accentColor: tier?.color ?? text.accentColor,
-    tts:
-      tts.enabled &&
-      values.message !== '' &&
-      cents >= amountInCents(minimumFor(tts.minAmount, donation.currency)),
+    tts: speechOf(tts, donation) !== null,
     ttsVolume: tts.volume,
   };
 }

@@ -5,6 +5,8 @@ import { StreamersModule } from '../streamers';
 import { AlertSettingsController } from './alert-settings.controller';
 import { AlertSettingsRepository, TypeOrmAlertSettingsRepository } from './alert-settings.repository';
 import { AlertSettingsService } from './alert-settings.service';
+import { SpeechEngine, TtsService } from './tts';
+import { EspeakNgSpeechEngine } from './tts/espeak-ng.speech-engine';
 import { AlertMediaController } from './media/alert-media.controller';
 import { AlertMediaRepository, TypeOrmAlertMediaRepository } from './media/alert-media.repository';
 import { AlertMediaService } from './media/alert-media.service';
@@ -15,7 +17,8 @@ import { ModerationService } from './moderation/moderation.service';
 
 /**
  * The alert box: per-streamer settings (text, minimums, tiers, TTS, moderation), the images and sounds tiers
- * use, how a donation's alert looks, and the moderation verdict every consumer of a donation shares.
+ * use, how a donation's alert looks and what it says (text-to-speech), and the moderation verdict every consumer of
+ * a donation shares.
  */
 @Module({
   imports: [SessionsModule, StreamersModule, DonationsModule],
@@ -28,7 +31,9 @@ import { ModerationService } from './moderation/moderation.service';
     MediaUploadInterceptor,
     { provide: ModerationRepository, useClass: TypeOrmModerationRepository },
     ModerationService,
+    { provide: SpeechEngine, useClass: EspeakNgSpeechEngine },
+    TtsService,
   ],
-  exports: [AlertSettingsService, AlertMediaService, ModerationService],
+  exports: [AlertSettingsService, AlertMediaService, ModerationService, TtsService],
 })
 export class AlertsModule {}

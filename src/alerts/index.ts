@@ -8,3 +8,4 @@ export * from './moderation/moderation';
 export * from './moderation/moderation.service';
 export * from './media/alert-media.service';
 export * from './media/media-type';
+export * from './tts';

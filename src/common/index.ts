@@ -1,3 +1,4 @@
+export * from './async/concurrency-limit';
 export * from './async/keyed-serial';
 export * from './admin/admin-only.decorator';
 export * from './domain/chat.events';

@@ -14,6 +14,11 @@ const INSERT_IGNORING_DUPLICATES = `
   ON CONFLICT (streamer_id, provider, external_id) DO NOTHING
   RETURNING id`;
 
+/** A stored row as the rest of the app sees it: whether it was announced is this repository's business. */
+function donationOf({ announcedAt: _announcedAt, ...donation }: DonationEntity): Donation {
+  return donation;
+}
+
 @Injectable()
 export class TypeOrmDonationsRepository extends DonationsRepository {
   private readonly insertSql: string;
@@ -53,6 +58,11 @@ export class TypeOrmDonationsRepository extends DonationsRepository {
     return stored;
   }
 
+  async findById(id: string): Promise<Donation | null> {
+    const found = await this.dataSource.getRepository(DonationEntity).findOneBy({ id });
+    return found && donationOf(found);
+  }
+
   async markAnnounced(ids: string[], at: number): Promise<void> {
     await this.dataSource.getRepository(DonationEntity).update({ id: In(ids) }, { announcedAt: at });
   }
@@ -63,7 +73,7 @@ export class TypeOrmDonationsRepository extends DonationsRepository {
       order: { receivedAt: 'ASC', createdAt: 'ASC' },
       take: limit,
     });
-    return pending.map(({ announcedAt: _announcedAt, ...donation }) => donation);
+    return pending.map(donationOf);
   }
 
   async findReceivedSince(streamerId: string, receivedSince: number, limit: number): Promise<Donation[]> {
@@ -72,7 +82,7 @@ export class TypeOrmDonationsRepository extends DonationsRepository {
       order: { receivedAt: 'ASC', createdAt: 'ASC' },
       take: limit,
     });
-    return recent.map(({ announcedAt: _announcedAt, ...donation }) => donation);
+    return recent.map(donationOf);
   }
 
   async findOfStreamer(streamerId: string, ids: string[]): Promise<Donation[]> {

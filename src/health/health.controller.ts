@@ -11,6 +11,7 @@ import { BotsHealthIndicator } from './bots.health';
 import { RealtimeHealthIndicator } from './realtime.health';
 import { RedisHealthIndicator } from './redis.health';
 import { SchemaHealthIndicator } from './schema.health';
+import { TtsHealthIndicator } from './tts.health';
 
 @ApiTags('health')
 @Controller('health')
@@ -23,12 +24,14 @@ export class HealthController {
     private readonly schema: SchemaHealthIndicator,
     private readonly realtime: RealtimeHealthIndicator,
     private readonly bots: BotsHealthIndicator,
+    private readonly tts: TtsHealthIndicator,
   ) {}
 
   @Get()
   @HealthCheck()
   @ApiOperation({
-    summary: 'Full status: database, schema, Redis, cluster role, realtime sockets, chat bots',
+    summary:
+      'Full status: database, schema, Redis, cluster role, realtime sockets, chat bots, text-to-speech',
   })
   check(): Promise<HealthCheckResult> {
     return this.health.check([
@@ -38,6 +41,7 @@ export class HealthController {
       () => this.cluster.check(),
       () => this.realtime.check(),
       () => this.bots.check(),
+      () => this.tts.check(),
     ]);
   }
 

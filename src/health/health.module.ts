@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { AlertsModule } from '../alerts';
 import { BotsModule } from '../bots';
 import { RealtimeModule } from '../realtime';
 import { BotsHealthIndicator } from './bots.health';
@@ -8,9 +9,10 @@ import { HealthController } from './health.controller';
 import { RealtimeHealthIndicator } from './realtime.health';
 import { RedisHealthIndicator } from './redis.health';
 import { SchemaHealthIndicator } from './schema.health';
+import { TtsHealthIndicator } from './tts.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' }), RealtimeModule, BotsModule],
+  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' }), RealtimeModule, BotsModule, AlertsModule],
   controllers: [HealthController],
   providers: [
     RedisHealthIndicator,
@@ -18,6 +20,7 @@ import { SchemaHealthIndicator } from './schema.health';
     SchemaHealthIndicator,
     RealtimeHealthIndicator,
     BotsHealthIndicator,
+    TtsHealthIndicator,
   ],
 })
 export class HealthModule {}

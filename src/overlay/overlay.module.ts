@@ -23,6 +23,7 @@ import { OverlayDonationListener } from './overlay-donation.listener';
 import { OverlayEventLog } from './overlay-event-log';
 import { OverlayMediaController } from './overlay-media.controller';
 import { OverlayStreams } from './overlay-streams.service';
+import { OverlayTtsController } from './overlay-tts.controller';
 import { OverlayController } from './overlay.controller';
 import { OverlayMetrics } from './overlay.metrics';
 import { RedisOverlayEventLog } from './redis-overlay-event-log';
@@ -30,11 +31,17 @@ import { TestAlerts } from './test-alerts.service';
 
 /**
  * The OBS overlay pages (alerts, and the avatar wall of viewers who write in chat) and their SSE stream, its
- * per-streamer event history, test alerts and token rotation.
+ * per-streamer event history, test alerts, token rotation, and each alert's text-to-speech clip.
  */
 @Module({
   imports: [StreamersModule, DonationsModule, SessionsModule, OAuthModule, TwitchModule, AlertsModule],
-  controllers: [OverlayController, OverlayApiController, AdminOverlayController, OverlayMediaController],
+  controllers: [
+    OverlayController,
+    OverlayTtsController,
+    OverlayApiController,
+    AdminOverlayController,
+    OverlayMediaController,
+  ],
   providers: [
     redisOrMemory<OverlayEventLog, [OverlayConfig, Clock]>(OverlayEventLog, {
       redis: (redis, overlay) => new RedisOverlayEventLog(redis, overlay),

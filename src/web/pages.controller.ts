@@ -3,6 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InjectConfig, type AppConfig } from '../../config';
 import { DASHBOARD_NOTICES, TwitchLogin } from '../auth';
+import { TtsService } from '../alerts';
 import { DonationAlertsOAuthClient } from '../donation-alerts';
 import { OAuthCredentialsRepository } from '../oauth';
 import { BotViews } from '../bots';
@@ -25,6 +26,7 @@ export class PagesController {
     private readonly donationAlerts: DonationAlertsOAuthClient,
     private readonly realtime: RealtimeService,
     private readonly bots: BotViews,
+    private readonly tts: TtsService,
     @InjectConfig('app') app: AppConfig,
   ) {
     this.publicUrl = app.publicUrl;
@@ -76,6 +78,7 @@ export class PagesController {
           }
         : { state: this.donationAlerts.configured ? 'not-connected' : 'not-configured' },
       bot: await this.bots.forStreamer(streamer.id),
+      ttsAvailable: (await this.tts.status()).available,
       notice,
     };
     res.type('html').send(dashboardPage(localeFrom(req.headers['accept-language']), view));

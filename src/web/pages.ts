@@ -35,6 +35,8 @@ export interface DashboardView {
     | { state: 'not-connected' }
     | { state: 'connected'; accountId: string; status: CredentialStatus; realtime: RealtimeView };
   bot: BotView;
+  /** false: alerts play without their text-to-speech (the engine does not run on this instance). */
+  ttsAvailable: boolean;
   notice?: DashboardNotice;
 }
 
@@ -162,6 +164,7 @@ export function dashboardPage(locale: Locale, view: DashboardView): string {
           ${t.copy}
         </button>
       </div>
+      ${view.ttsAvailable ? '' : html`<p class="notice warning" id="tts-unavailable">${t.ttsUnavailable}</p>`}
       <p>${t.avatarsHelp}</p>
       <div class="copy">
         <input id="avatars-url" type="text" readonly value="${view.overlayUrl}/avatars" />

@@ -55,6 +55,7 @@ describe('publicAssetsDir', () => {
           canSpeak: false,
           speaksAs: 'streamer',
         },
+        ttsAvailable: false,
       }),
       messagePage('en', 'login-expired'),
       overlayPage('ru', { eventsUrl: '/overlay/token/events', alertDurationMs: 8000 }),

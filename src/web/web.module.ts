@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AlertsModule } from '../alerts';
 import { AuthModule } from '../auth';
 import { DonationAlertsModule } from '../donation-alerts';
 import { OAuthModule } from '../oauth';
@@ -11,6 +12,7 @@ import { PagesController } from './pages.controller';
 /** The server-rendered pages streamers see (landing, dashboard) and the browser files they load. */
 @Module({
   imports: [
+    AlertsModule,
     AuthModule,
     BotsModule,
     DonationAlertsModule,

@@ -43,6 +43,7 @@ const ru = {
   overlay: 'Оверлей для OBS',
   overlayHelp: 'Добавьте в OBS источник «Браузер» с этим адресом. Никому его не показывайте.',
   avatarsHelp: 'Стена аватаров зрителей, которые пишут в чат, — второй источник «Браузер»:',
+  ttsUnavailable: 'Озвучка недоступна: на сервере не работает espeak-ng. Оповещения показываются без голоса.',
   copy: 'Копировать',
   copied: 'Скопировано',
   sendTestAlert: 'Показать тестовое оповещение',
@@ -113,6 +114,8 @@ const en: Messages = {
   overlay: 'OBS overlay',
   overlayHelp: 'Add a Browser source with this address in OBS. Keep it secret.',
   avatarsHelp: 'The wall of avatars of viewers who write in chat, a second Browser source:',
+  ttsUnavailable:
+    'Text-to-speech is unavailable: espeak-ng does not run on the server. Alerts show without a voice.',
   copy: 'Copy',
   copied: 'Copied',
   sendTestAlert: 'Show a test alert',

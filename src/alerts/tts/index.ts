@@ -1,0 +1,3 @@
+export * from './speech-engine';
+export * from './spoken-text';
+export * from './tts.service';

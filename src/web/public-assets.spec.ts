@@ -57,7 +57,12 @@ describe('publicAssetsDir', () => {
         },
       }),
       messagePage('en', 'login-expired'),
-      overlayPage('ru', { eventsUrl: '/overlay/token/events', alertDurationMs: 8000 }),
+      overlayPage('ru', {
+        eventsUrl: '/overlay/token/events',
+        mediaUrl: '/overlay/token/media',
+        ttsUrl: '/overlay/token/tts',
+        alertDurationMs: 8000,
+      }),
       avatarsPage('ru', { eventsUrl: '/overlay/token/events?wall=1' }),
     ];
     const files = [...new Set(pages.flatMap(assetUrlsOf))].sort();

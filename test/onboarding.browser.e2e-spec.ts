@@ -19,10 +19,19 @@ const AVATAR_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" fill="#9146ff"/></svg>';
 
 /** Messages the page logged at error level (CSP violations, failed loads). */
+/**
+ * The «Оповещения» card lists the streamer's uploads from `/api/alerts/media`, a route that lands with the media
+ * uploads; until then its 404 is expected (the card says the files are unavailable). Remove this once it exists.
+ */
+const MEDIA_LIST_PATH = '/api/alerts/media';
+
 function consoleErrorsOf(page: Page): string[] {
   const errors: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') {
+    if (
+      message.type() === 'error' &&
+      new URL(message.location().url || 'about:blank').pathname !== MEDIA_LIST_PATH
+    ) {
       errors.push(message.text());
     }
   });

@@ -68,6 +68,7 @@ describe('publicAssetsDir', () => {
     const files = [...new Set(pages.flatMap(assetUrlsOf))].sort();
 
     expect(files).toEqual([
+      'alerts.js',
       'app.css',
       'avatars.css',
       'avatars.js',

@@ -17,7 +17,10 @@ export interface OverlayConfig {
   historyMaxAgeMs: number;
   /** Period of the `:` comment that keeps proxies from closing an idle stream. */
   heartbeatMs: number;
-  /** How long the overlay page shows one alert. */
+  /**
+   * How long the overlay page shows an alert stored without a view (from before alert settings); the others last
+   * the streamer's own duration.
+   */
   alertDurationMs: number;
 }
 

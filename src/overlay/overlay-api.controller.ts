@@ -1,10 +1,11 @@
-import { Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { InjectConfig, type AppConfig } from '../../config';
 import { EventBus } from '../../libs/event-bus';
 import { CurrentStreamer, StreamerSession } from '../sessions';
 import { StreamersRepository } from '../streamers';
 import { OverlayTopics, type TokenRotated } from './overlay.events';
+import { TestAlertDto } from './test-alert.dto';
 import { TestAlerts } from './test-alerts.service';
 
 /** The dashboard's overlay actions, for the logged-in streamer. */
@@ -24,9 +25,16 @@ export class OverlayApiController {
   }
 
   @Post('test-alert')
-  @ApiOperation({ summary: 'Shows a test alert on the overlay (session)' })
-  async testAlert(@CurrentStreamer() streamerId: string): Promise<{ donationId: string }> {
-    return { donationId: await this.testAlerts.send(streamerId) };
+  @ApiOperation({
+    summary:
+      'Shows a test alert on the overlay, of an amount and currency if sent (the tier it reaches plays; session)',
+  })
+  async testAlert(
+    @CurrentStreamer() streamerId: string,
+    @Body() body: TestAlertDto,
+  ): Promise<{ donationId: string }> {
+    const { amount, currency } = body;
+    return { donationId: await this.testAlerts.send(streamerId, { amount, currency }) };
   }
 
   @Post('rotate-token')

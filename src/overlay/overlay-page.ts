@@ -4,6 +4,11 @@ import { MESSAGES, type Locale } from '../common';
 export interface OverlayPageView {
   /** The SSE stream of this overlay, relative to the page. */
   eventsUrl: string;
+  /** Where the streamer's uploaded images and sounds are: `<mediaUrl>/<id>`. */
+  mediaUrl: string;
+  /** Where a donation's spoken text is: `<ttsUrl>/<donationId>`. */
+  ttsUrl: string;
+  /** Only for alerts stored before they carried a view (their own duration). */
   alertDurationMs: number;
 }
 
@@ -26,6 +31,8 @@ export function overlayPage(locale: Locale, view: OverlayPageView): string {
         <div
           id="overlay"
           data-events-url="${view.eventsUrl}"
+          data-media-url="${view.mediaUrl}"
+          data-tts-url="${view.ttsUrl}"
           data-duration-ms="${view.alertDurationMs}"
           data-anonymous="${t.anonymousDonor}"
           data-test-label="${t.testAlertBadge}"

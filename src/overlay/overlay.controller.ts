@@ -34,9 +34,12 @@ export class OverlayController {
   @ApiOperation({ summary: 'The overlay page for an OBS browser source (1920×1080, transparent)' })
   async page(@Param('token') token: string, @Req() req: Request, @Res() res: Response): Promise<void> {
     await this.streamerOf(token);
+    const base = `/overlay/${encodeURIComponent(token)}`;
     res.type('html').send(
       overlayPage(localeFrom(req.headers['accept-language']), {
-        eventsUrl: `/overlay/${encodeURIComponent(token)}/events`,
+        eventsUrl: `${base}/events`,
+        mediaUrl: `${base}/media`,
+        ttsUrl: `${base}/tts`,
         alertDurationMs: this.alertDurationMs,
       }),
     );

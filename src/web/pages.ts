@@ -1,3 +1,15 @@
+import {
+  ALERT_ANIMATIONS,
+  ALERT_DURATION_SECONDS,
+  ALERT_LAYOUTS,
+  MAX_TEMPLATE_LENGTH,
+  MODERATION_ACTIONS,
+  TTS_VOICES,
+  type AlertAnimation,
+  type AlertLayout,
+  type ModerationAction,
+  type TtsVoice,
+} from '../alerts';
 import type { BotView } from '../bots';
 import type { CredentialStatus } from '../oauth';
 import type { StreamerStatus } from '../streamers';
@@ -129,6 +141,244 @@ function donationAlertsCard(t: Messages, view: DashboardView['donationAlerts']):
   }
 }
 
+const ANIMATION_LABELS: Record<AlertAnimation, keyof Messages> = {
+  fade: 'alertsAnimationFade',
+  'slide-up': 'alertsAnimationSlideUp',
+  'slide-down': 'alertsAnimationSlideDown',
+  zoom: 'alertsAnimationZoom',
+  bounce: 'alertsAnimationBounce',
+  none: 'alertsAnimationNone',
+};
+const LAYOUT_LABELS: Record<AlertLayout, keyof Messages> = {
+  'image-above': 'alertsLayoutImageAbove',
+  'image-left': 'alertsLayoutImageLeft',
+};
+const VOICE_LABELS: Record<TtsVoice, keyof Messages> = { ru: 'alertsTtsVoiceRu', en: 'alertsTtsVoiceEn' };
+const ACTION_LABELS: Record<ModerationAction, keyof Messages> = {
+  mask: 'alertsModerationMask',
+  hide: 'alertsModerationHide',
+  hold: 'alertsModerationHold',
+};
+
+/**
+ * One field of the «Оповещения» form: its label, its control and the place for the server's message about it.
+ * `path` is the settings field (`text.durationSeconds`), as the 400 answer names it (tier rows have their own
+ * template: the script numbers their paths).
+ */
+function field(path: string, label: string, control: SafeHtml, help?: string): SafeHtml {
+  return html`<label class="field" data-path="${path}">
+    <span class="field-label">${label}</span>
+    ${control} ${help ? html`<small class="help">${help}</small>` : ''}
+    <small class="field-error" role="alert" hidden></small>
+  </label>`;
+}
+
+function checkbox(path: string, label: string): SafeHtml {
+  return html`<label class="field check" data-path="${path}">
+    <span><input type="checkbox" name="${path}" /> ${label}</span>
+    <small class="field-error" role="alert" hidden></small>
+  </label>`;
+}
+
+function options<T extends string>(
+  t: Messages,
+  values: readonly T[],
+  labels: Record<T, keyof Messages>,
+): SafeHtml {
+  return html`${values.map((value) => html`<option value="${value}">${t[labels[value]]}</option>`)}`;
+}
+
+function textInput(name: string, maxLength = MAX_TEMPLATE_LENGTH): SafeHtml {
+  return html`<input type="text" name="${name}" maxlength="${maxLength}" />`;
+}
+
+function numberInput(name: string, step = '1'): SafeHtml {
+  return html`<input type="number" name="${name}" step="${step}" />`;
+}
+
+/** A tier row, cloned by the script for each tier (fields by `data-name`, numbered into `tiers.<i>.<name>`). */
+function tierTemplate(t: Messages): SafeHtml {
+  const tierField = (name: string, label: string, control: SafeHtml) =>
+    html`<label class="field" data-tier-field="${name}">
+      <span class="field-label">${label}</span>
+      ${control}
+      <small class="field-error" role="alert" hidden></small>
+    </label>`;
+  return html`<template id="alerts-tier-template">
+    <fieldset class="tier">
+      <legend class="tier-number"></legend>
+      <div class="grid">
+        ${tierField('minAmount', t.alertsTierFrom, html`<input type="number" data-name="minAmount" step="0.01" />`)}
+        ${tierField('currency', t.alertsCurrency, html`<input type="text" data-name="currency" maxlength="3" />`)}
+        ${tierField('titleTemplate', t.alertsTitleTemplate, html`<input type="text" data-name="titleTemplate" maxlength="${MAX_TEMPLATE_LENGTH}" />`)}
+        ${tierField('messageTemplate', t.alertsMessageTemplate, html`<input type="text" data-name="messageTemplate" maxlength="${MAX_TEMPLATE_LENGTH}" />`)}
+        ${tierField('imageId', t.alertsImage, html`<select data-name="imageId" data-kind="image"></select>`)}
+        ${tierField('soundId', t.alertsSound, html`<select data-name="soundId" data-kind="sound"></select>`)}
+        ${tierField('volume', t.alertsVolume, html`<input type="number" data-name="volume" step="1" />`)}
+        ${tierField('durationSeconds', t.alertsDuration, html`<input type="number" data-name="durationSeconds" step="1" />`)}
+        ${tierField('color', t.alertsTierColor, html`<input type="text" data-name="color" maxlength="9" />`)}
+      </div>
+      <div class="row">
+        <button class="button secondary" type="button" data-tier-action="up">${t.alertsMoveUp}</button>
+        <button class="button secondary" type="button" data-tier-action="down">${t.alertsMoveDown}</button>
+        <button class="button secondary" type="button" data-tier-action="remove">${t.alertsRemove}</button>
+        <button class="button" type="button" data-tier-action="try">${t.alertsTryTier}</button>
+        <span class="tier-status" role="status" aria-live="polite"></span>
+      </div>
+    </fieldset>
+  </template>`;
+}
+
+function currencyTemplate(t: Messages): SafeHtml {
+  return html`<template id="alerts-currency-template">
+    <div class="row currency-row">
+      <input type="text" data-name="currency" maxlength="3" aria-label="${t.alertsCurrency}" />
+      <input type="number" data-name="amount" step="0.01" aria-label="${t.alertsAmount}" />
+      <button class="button secondary" type="button" data-remove-row>${t.alertsRemove}</button>
+    </div>
+  </template>`;
+}
+
+/**
+ * The «Оповещения» card: the alert settings form (filled and saved by /assets/alerts.js through
+ * `/api/alerts/settings`), the uploaded media and the «На проверке» list. Every label is rendered here; the
+ * script's own texts come from data- attributes.
+ */
+function alertsCard(t: Messages, ttsAvailable: boolean): SafeHtml {
+  const { min, max } = ALERT_DURATION_SECONDS;
+  return html`<div
+    id="alerts-root"
+    data-tts-available="${ttsAvailable ? 'true' : 'false'}"
+    data-saved="${t.alertsSaved}"
+    data-not-saved="${t.alertsNotSaved}"
+    data-failed="${t.actionFailed}"
+    data-load-failed="${t.alertsLoadFailed}"
+    data-try-sent="${t.alertsTrySent}"
+    data-none="${t.alertsNone}"
+    data-kind-image="${t.alertsKindImage}"
+    data-kind-sound="${t.alertsKindSound}"
+    data-delete="${t.alertsDelete}"
+    data-approve="${t.alertsApprove}"
+    data-reject="${t.alertsReject}"
+    data-anonymous="${t.anonymousDonor}"
+    data-held-empty="${t.alertsHeldEmpty}"
+    data-media-empty="${t.alertsMediaEmpty}"
+    data-media-usage="${t.alertsMediaUsage}"
+    data-media-unavailable="${t.alertsMediaUnavailable}"
+  >
+    <p class="notice" id="alerts-loading">${t.alertsLoading}</p>
+    <form id="alerts-form" novalidate data-state="loading">
+      <fieldset>
+        <legend>${t.alertsTextSection}</legend>
+        ${field('text.titleTemplate', t.alertsTitleTemplate, textInput('text.titleTemplate'), t.alertsTemplateHelp)}
+        ${field('text.messageTemplate', t.alertsMessageTemplate, textInput('text.messageTemplate'), t.alertsTemplateHelp)}
+        <div class="grid">
+          ${field('text.fontSizePx', t.alertsFontSize, numberInput('text.fontSizePx'))}
+          ${field('text.durationSeconds', `${t.alertsDuration} (${min}–${max})`, numberInput('text.durationSeconds'))}
+          ${field('text.textColor', t.alertsTextColor, textInput('text.textColor', 9))}
+          ${field('text.accentColor', t.alertsAccentColor, textInput('text.accentColor', 9))}
+          ${field('text.backgroundColor', t.alertsBackgroundColor, textInput('text.backgroundColor', 9))}
+          ${field(
+            'text.layout',
+            t.alertsLayout,
+            html`<select name="text.layout">
+              ${options(t, ALERT_LAYOUTS, LAYOUT_LABELS)}
+            </select>`,
+          )}
+          ${field(
+            'text.enter',
+            t.alertsEnter,
+            html`<select name="text.enter">
+              ${options(t, ALERT_ANIMATIONS, ANIMATION_LABELS)}
+            </select>`,
+          )}
+          ${field(
+            'text.exit',
+            t.alertsExit,
+            html`<select name="text.exit">
+              ${options(t, ALERT_ANIMATIONS, ANIMATION_LABELS)}
+            </select>`,
+          )}
+        </div>
+        <small class="help">${t.alertsColorHelp}</small>
+      </fieldset>
+      <fieldset>
+        <legend>${t.alertsMinimums}</legend>
+        <p>${t.alertsMinimumsHelp}</p>
+        ${field('minimums.default', t.alertsMinimumDefault, numberInput('minimums.default', '0.01'))}
+        <div class="field" data-path="minimums.byCurrency">
+          <div id="alerts-currencies"></div>
+          <small class="field-error" role="alert" hidden></small>
+        </div>
+        <button class="button secondary" type="button" id="alerts-add-currency">
+          ${t.alertsAddCurrency}
+        </button>
+      </fieldset>
+      <fieldset>
+        <legend>${t.alertsTiers}</legend>
+        <p>${t.alertsTiersHelp}</p>
+        <div class="field" data-path="tiers">
+          <div id="alerts-tiers"></div>
+          <small class="field-error" role="alert" hidden></small>
+        </div>
+        <button class="button secondary" type="button" id="alerts-add-tier">${t.alertsAddTier}</button>
+      </fieldset>
+      <fieldset>
+        <legend>${t.alertsTts}</legend>
+        <p class="notice warning" id="alerts-tts-unavailable" hidden>${t.alertsTtsUnavailable}</p>
+        ${checkbox('tts.enabled', t.alertsTtsEnabled)}
+        <div class="grid">
+          ${field('tts.minAmount.default', t.alertsTtsMinimum, numberInput('tts.minAmount.default', '0.01'))}
+          ${field(
+            'tts.voice',
+            t.alertsTtsVoice,
+            html`<select name="tts.voice">
+              ${options(t, TTS_VOICES, VOICE_LABELS)}
+            </select>`,
+          )}
+          ${field('tts.ratePercent', t.alertsTtsRate, numberInput('tts.ratePercent'))}
+          ${field('tts.volume', t.alertsTtsVolume, numberInput('tts.volume'))}
+          ${field('tts.maxMessageLength', t.alertsTtsMaxLength, numberInput('tts.maxMessageLength'))}
+        </div>
+        ${field('tts.template', t.alertsTtsTemplate, textInput('tts.template'), t.alertsTemplateHelp)}
+        ${checkbox('tts.skipLinks', t.alertsTtsSkipLinks)}
+      </fieldset>
+      <fieldset>
+        <legend>${t.alertsModeration}</legend>
+        ${field(
+          'moderation.action',
+          t.alertsModerationAction,
+          html`<select name="moderation.action">
+            ${options(t, MODERATION_ACTIONS, ACTION_LABELS)}
+          </select>`,
+        )}
+        ${checkbox('moderation.builtInList', t.alertsBuiltInList)}
+        ${field('moderation.words', t.alertsWords, html`<textarea name="moderation.words" rows="4"></textarea>`)}
+        ${checkbox('moderation.removeLinks', t.alertsRemoveLinks)}
+      </fieldset>
+      <button class="button" type="submit" id="alerts-save">${t.alertsSave}</button>
+      <p class="notice" id="alerts-status" role="status" aria-live="polite" hidden></p>
+    </form>
+    ${tierTemplate(t)} ${currencyTemplate(t)}
+    <h3>${t.alertsMedia}</h3>
+    <p>${t.alertsMediaHelp}</p>
+    <div class="row">
+      <input type="file" id="alerts-media-file" accept="image/*,audio/*" />
+      <button class="button secondary" type="button" id="alerts-media-upload">${t.alertsUpload}</button>
+    </div>
+    <p id="alerts-media-usage"></p>
+    <ul id="alerts-media-list" class="plain-list"></ul>
+    <p class="notice warning" id="alerts-media-status" role="status" aria-live="polite" hidden></p>
+    <h3>${t.alertsHeld}</h3>
+    <p>${t.alertsHeldHelp}</p>
+    <ul id="alerts-held-list" class="plain-list"></ul>
+    <div class="row">
+      <button class="button secondary" type="button" id="alerts-held-refresh">${t.alertsRefresh}</button>
+      <span id="alerts-held-status" role="status" aria-live="polite"></span>
+    </div>
+  </div>`;
+}
+
 export function dashboardPage(locale: Locale, view: DashboardView): string {
   const t = MESSAGES[locale];
   const body = html` <div class="row">
@@ -200,6 +450,10 @@ export function dashboardPage(locale: Locale, view: DashboardView): string {
     <section class="card" id="bot">
       <h2>${t.bot}</h2>
       ${botCard(t, view.bot)}
+    </section>
+    <section class="card" id="alerts">
+      <h2>${t.alerts}</h2>
+      ${alertsCard(t, view.ttsAvailable)}
     </section>`;
-  return layout(locale, t.dashboard, body, ['/assets/dashboard.js']);
+  return layout(locale, t.dashboard, body, ['/assets/dashboard.js', '/assets/alerts.js']);
 }

@@ -58,12 +58,18 @@ describe('publicAssetsDir', () => {
         ttsAvailable: false,
       }),
       messagePage('en', 'login-expired'),
-      overlayPage('ru', { eventsUrl: '/overlay/token/events', alertDurationMs: 8000 }),
+      overlayPage('ru', {
+        eventsUrl: '/overlay/token/events',
+        mediaUrl: '/overlay/token/media',
+        ttsUrl: '/overlay/token/tts',
+        alertDurationMs: 8000,
+      }),
       avatarsPage('ru', { eventsUrl: '/overlay/token/events?wall=1' }),
     ];
     const files = [...new Set(pages.flatMap(assetUrlsOf))].sort();
 
     expect(files).toEqual([
+      'alerts.js',
       'app.css',
       'avatars.css',
       'avatars.js',

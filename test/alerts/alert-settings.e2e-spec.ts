@@ -211,6 +211,56 @@ describe.each(DEPLOYMENTS)('Alert settings (%s)', (deployment) => {
     expect(back.events.map(({ event }) => event)).toEqual(['donation']);
   });
 
+  it('plays the tier a test alert of an amount reaches, and refuses a bad amount without sending one', async () => {
+    const streamer = await newStreamer();
+    await put(streamer.id, {
+      minimums: { default: 1000 },
+      tiers: [tier(100), tier(500, { titleTemplate: 'Тир {amount} {currency}' })],
+    });
+    const stream = await alertStream(streamer);
+    const testAlert = (body?: unknown) =>
+      fetch(`${app.origin}/api/overlay/test-alert`, {
+        method: 'POST',
+        headers: { cookie: sessionCookie(app, streamer.id), 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+
+    const bad: Array<[unknown, string]> = [
+      [{ amount: 'abc' }, 'amount'],
+      [{ amount: 0 }, 'amount'],
+      [{ amount: 10_000_001 }, 'amount'],
+      [{ amount: 1.005 }, 'amount'],
+      [{ amount: 500, currency: 'rub' }, 'currency'],
+      [{ amount: 500, colour: 'red' }, 'colour'],
+    ];
+    for (const [body, field] of bad) {
+      const res = await testAlert(body);
+      const answer = (await res.json()) as FieldErrorsBody;
+      expect({ body, status: res.status, fields: Object.keys(answer.errors ?? {}) }).toEqual({
+        body,
+        status: 400,
+        fields: [field],
+      });
+    }
+
+    const tiered = await testAlert({ amount: 500, currency: 'RUB' });
+    expect(tiered.status).toBe(201);
+    const { donationId } = (await tiered.json()) as { donationId: string };
+    const event = await stream.next();
+    expect(event.event).toBe('test');
+    const shown = JSON.parse(event.data) as DonationAlertData;
+    expect(shown).toMatchObject({ donationId, amount: '500.00', currency: 'RUB' });
+    expect(shown.view).toMatchObject({ tier: 1, title: 'Тир 500 RUB' });
+
+    const plain = await testAlert();
+    expect(plain.status).toBe(201);
+    const usual = JSON.parse((await stream.next()).data) as DonationAlertData;
+    expect(usual).toMatchObject({ amount: '100.00', currency: 'RUB' });
+    expect(usual.view.tier).toBe(0);
+    // Nothing was sent for the refused ones: the two accepted test alerts are all the stream got.
+    expect(stream.events.map(({ event }) => event)).toEqual(['test', 'test']);
+  });
+
   it('plays the highest tier a donation reaches, and no alert below the minimum (still stored)', async () => {
     const streamer = await newStreamer();
     await put(streamer.id, {

@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
+import type { AlertTier } from '../../src/alerts';
+import type { DonationAlertData } from '../../src/overlay/overlay-event';
 import { OverlayEventLog } from '../../src/overlay/overlay-event-log';
 import { OverlayStreams } from '../../src/overlay/overlay-streams.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
@@ -17,34 +20,61 @@ import {
 } from '../support/onboarding';
 
 import { waitFor } from '../support/waiting';
-import { ingestDonations, sampleDonation } from '../support/overlay';
+import { ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
 
 const SCREENSHOTS = resolve(__dirname, '../../reports/screenshots');
-/** Short, so a queue of alerts plays out in seconds; the smallest the setting allows is 1000. */
-const ALERT_DURATION_MS = 1500;
+/** The streamer's alert duration in these tests: the shortest the settings allow, so a queue plays out fast. */
+const ALERT_DURATION_SECONDS = 2;
+const ALERT_DURATION_MS = ALERT_DURATION_SECONDS * 1000;
+/** OVERLAY_ALERT_DURATION_MS: only alerts stored without a view still use it (the smallest it allows is 1000). */
+const FALLBACK_DURATION_MS = 1500;
 const OVERLAY_SIZE = { width: 1920, height: 1080 };
 /** What Twitch's CDN would send for an avatar; the browser never reaches the internet. */
 const AVATAR_SVG =
   '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="300"><rect width="300" height="300" fill="#9146ff"/></svg>';
 
+/** How a card was drawn, read from its computed style. */
+interface CardLook {
+  fontSize: string;
+  color: string;
+  background: string;
+  titleColor: string;
+  /** Of the image and text: `column` is image above, `row` image left. */
+  direction: string;
+  enter: string | null;
+  exit: string | null;
+}
+
 /** One alert as the overlay showed it, read when it appeared. */
 interface ShownAlert {
   id: string;
   badge: string | null;
-  donor: string | null;
-  amount: string | null;
+  title: string | null;
   message: string | null;
-  /** Elements inside the donor name and the message: any is markup the page let through. */
+  tier: string | null;
+  /** Elements inside the title and the message: any is markup the page let through. */
   elementsInText: number;
+  look: CardLook;
+  /** Read again when it began to leave: a settings change never restyles the alert on screen. */
+  lookWhenLeaving: CardLook | null;
   shownAt: number;
   leavingAt: number | null;
   removedAt: number | null;
+}
+
+/** A change of a card's data-sound-state or data-tts-state (the first one is its value when it appeared). */
+interface AudioStateChange {
+  id: string;
+  track: 'sound' | 'tts';
+  state: string;
+  at: number;
 }
 
 /** What the recorder saw, in the order the DOM changed (times from the page's performance.now()). */
 interface OverlayLog {
   states: string[];
   alerts: ShownAlert[];
+  audio: AudioStateChange[];
   /** The most `.alert` elements on the page at one time, counted mutation by mutation. */
   maxOnScreen: number;
 }
@@ -59,15 +89,36 @@ interface RecorderWindow {
  * replayed in order, so two alerts on screen together are seen even within one batch.
  */
 const OVERLAY_RECORDER = `
-window.overlayLog = { states: [], alerts: [], maxOnScreen: 0 };
+window.overlayLog = { states: [], alerts: [], audio: [], maxOnScreen: 0 };
 (function () {
   var log = window.overlayLog;
   var onScreen = 0;
+  var TRACKS = { 'data-sound-state': 'sound', 'data-tts-state': 'tts' };
   function isAlert(node) { return node.nodeType === 1 && node.classList.contains('alert'); }
   function text(card, selector) { var node = card.querySelector(selector); return node ? node.textContent : null; }
   function entry(card) {
     var id = card.getAttribute('data-donation-id');
     return log.alerts.filter(function (alert) { return alert.id === id; })[0];
+  }
+  function look(card) {
+    var style = getComputedStyle(card);
+    var body = card.querySelector('.alert-body');
+    var title = card.querySelector('.alert-title');
+    return {
+      fontSize: style.fontSize,
+      color: style.color,
+      background: style.backgroundColor,
+      titleColor: title ? getComputedStyle(title).color : '',
+      direction: body ? getComputedStyle(body).flexDirection : '',
+      enter: card.getAttribute('data-enter'),
+      exit: card.getAttribute('data-exit'),
+    };
+  }
+  function audioState(card, attribute) {
+    var state = card.getAttribute(attribute);
+    if (state !== null) {
+      log.audio.push({ id: card.getAttribute('data-donation-id'), track: TRACKS[attribute], state: state, at: performance.now() });
+    }
   }
   new MutationObserver(function (records) {
     records.forEach(function (record) {
@@ -77,6 +128,9 @@ window.overlayLog = { states: [], alerts: [], maxOnScreen: 0 };
           log.states.push(target.getAttribute('data-state'));
         } else if (record.attributeName === 'class' && isAlert(target) && target.classList.contains('leaving')) {
           entry(target).leavingAt = performance.now();
+          entry(target).lookWhenLeaving = look(target);
+        } else if (TRACKS[record.attributeName] && isAlert(target) && target.isConnected) {
+          audioState(target, record.attributeName);
         }
         return;
       }
@@ -88,14 +142,18 @@ window.overlayLog = { states: [], alerts: [], maxOnScreen: 0 };
         log.alerts.push({
           id: node.getAttribute('data-donation-id'),
           badge: text(node, '.alert-badge'),
-          donor: text(node, '.alert-donor'),
-          amount: text(node, '.alert-amount'),
+          title: text(node, '.alert-title'),
           message: text(node, '.alert-message'),
-          elementsInText: node.querySelectorAll('.alert-donor *, .alert-message *').length,
+          tier: node.getAttribute('data-tier'),
+          elementsInText: node.querySelectorAll('.alert-title *, .alert-message *').length,
+          look: look(node),
+          lookWhenLeaving: null,
           shownAt: performance.now(),
           leavingAt: null,
           removedAt: null,
         });
+        audioState(node, 'data-sound-state');
+        audioState(node, 'data-tts-state');
       });
       record.removedNodes.forEach(function (node) {
         if (!isAlert(node)) { return; }
@@ -103,7 +161,12 @@ window.overlayLog = { states: [], alerts: [], maxOnScreen: 0 };
         entry(node).removedAt = performance.now();
       });
     });
-  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state', 'class'] });
+  }).observe(document, {
+    subtree: true,
+    childList: true,
+    attributes: true,
+    attributeFilter: ['data-state', 'class', 'data-sound-state', 'data-tts-state'],
+  });
 })();
 `;
 
@@ -187,14 +250,102 @@ function plainSpaces(text: string | null): string | null {
   return text === null ? null : text.replace(/\s/g, ' ');
 }
 
+/** A 1×1 PNG: what an uploaded image would be. */
+const PNG_1X1 = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+interface MediaFile {
+  contentType: string;
+  body: Buffer;
+}
+
+const IMAGE: MediaFile = { contentType: 'image/png', body: PNG_1X1 };
+
+/** `ms` of silence as a WAV (8 kHz, 8-bit mono PCM): a sound or a spoken text that plays that long. */
+function silentWav(ms: number): MediaFile {
+  const samples = Math.round(8 * ms);
+  const wav = Buffer.alloc(44 + samples, 128);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(36 + samples, 4);
+  wav.write('WAVEfmt ', 8);
+  wav.writeUInt32LE(16, 16);
+  wav.writeUInt16LE(1, 20);
+  wav.writeUInt16LE(1, 22);
+  wav.writeUInt32LE(8000, 24);
+  wav.writeUInt32LE(8000, 28);
+  wav.writeUInt16LE(1, 32);
+  wav.writeUInt16LE(8, 34);
+  wav.write('data', 36);
+  wav.writeUInt32LE(samples, 40);
+  return { contentType: 'audio/wav', body: wav };
+}
+
+/**
+ * Answers the page's media and speech requests (`/overlay/:token/media/:id`, `/overlay/:token/tts/:donationId`)
+ * in the browser: a file registered for the id, else 404; `speech` for every spoken text (null: 404).
+ */
+async function routeMedia(
+  context: BrowserContext,
+  media: Map<string, MediaFile>,
+  speech: MediaFile | null,
+): Promise<void> {
+  const answer = (file: MediaFile | null | undefined) =>
+    file ? { status: 200, contentType: file.contentType, body: file.body } : { status: 404, body: '' };
+  await context.route('**/overlay/*/media/*', (route) =>
+    route.fulfill(answer(media.get(new URL(route.request().url()).pathname.split('/').pop()!))),
+  );
+  await context.route('**/overlay/*/tts/*', (route) => route.fulfill(answer(speech)));
+}
+
+/**
+ * A tier with an image and a sound of its own (null: one that does not load). Uploads are not part of this
+ * branch: the ids are new uuids whose files `routeMedia` serves. Once `POST /api/alerts/media` exists, this is
+ * the one place to upload them for the streamer instead.
+ */
+async function tierWithMedia(
+  _app: ListeningTestApp,
+  _streamerId: string,
+  media: Map<string, MediaFile>,
+  files: { image: MediaFile | null; sound: MediaFile | null },
+  tier: Partial<AlertTier> & Pick<AlertTier, 'minAmount'>,
+): Promise<Partial<AlertTier>> {
+  const [imageId, soundId] = [randomUUID(), randomUUID()];
+  if (files.image) {
+    media.set(imageId, files.image);
+  }
+  if (files.sound) {
+    media.set(soundId, files.sound);
+  }
+  return Promise.resolve({ currency: 'RUB', ...tier, imageId, soundId });
+}
+
 let streamerNumber = 0;
 
-function newStreamer(app: ListeningTestApp): Promise<StreamerEntity> {
+/** Saves alert settings as the dashboard does. */
+async function putSettings(app: ListeningTestApp, streamerId: string, body: unknown): Promise<void> {
+  const res = await fetch(`${app.origin}/api/alerts/settings`, {
+    method: 'PUT',
+    headers: { cookie: sessionCookie(app, streamerId), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(res.status).toBe(200);
+  await res.body?.cancel();
+}
+
+/** A streamer whose alerts last `durationSeconds` (the settings' duration). */
+async function newStreamer(
+  app: ListeningTestApp,
+  durationSeconds = ALERT_DURATION_SECONDS,
+): Promise<StreamerEntity> {
   streamerNumber += 1;
   const twitchId = String(80_000 + streamerNumber);
-  return app.app
+  const streamer = await app.app
     .get(StreamersRepository)
     .create({ twitchId, login: `overlay_${streamerNumber}`, displayName: `Overlay_${streamerNumber}` });
+  await putSettings(app, streamer.id, { text: { durationSeconds } });
+  return streamer;
 }
 
 function overlayUrlOf(app: ListeningTestApp, streamer: StreamerEntity): string {
@@ -222,11 +373,11 @@ describe('overlay page in a browser', () => {
   }
 
   /** An app of the test's own on a database of its own, for a test that restarts it. */
-  async function bootOwnApp(alertDurationMs = ALERT_DURATION_MS): Promise<ListeningTestApp> {
+  async function bootOwnApp(): Promise<ListeningTestApp> {
     const own = await createBackingServices('sqlite');
     cleanups.push(() => own.close());
     return bootApp(
-      { ...INSTANCE_TEST_ENV, ...own.env, OVERLAY_ALERT_DURATION_MS: String(alertDurationMs) },
+      { ...INSTANCE_TEST_ENV, ...own.env, OVERLAY_ALERT_DURATION_MS: String(FALLBACK_DURATION_MS) },
       { listen: true },
     );
   }
@@ -239,7 +390,7 @@ describe('overlay page in a browser', () => {
         ...INSTANCE_TEST_ENV,
         ...services.env,
         ...fakes.env,
-        OVERLAY_ALERT_DURATION_MS: String(ALERT_DURATION_MS),
+        OVERLAY_ALERT_DURATION_MS: String(FALLBACK_DURATION_MS),
       },
       { listen: { publicHost: 'localhost' } },
     );
@@ -260,10 +411,10 @@ describe('overlay page in a browser', () => {
   });
 
   it('shows an admin test alert, centered on a transparent page that loads nothing from elsewhere', async () => {
-    // Long enough that a slow screenshot still catches the alert before it starts leaving.
-    const app = await bootOwnApp(60_000);
+    const app = await bootOwnApp();
     cleanups.push(() => app.close());
-    const streamer = await newStreamer(app);
+    // Long enough that a slow screenshot still catches the alert before it starts leaving.
+    const streamer = await newStreamer(app, 60);
     const overlay = await openOverlay(await newContext(), overlayUrlOf(app, streamer));
     const { page } = overlay;
 
@@ -288,10 +439,10 @@ describe('overlay page in a browser', () => {
     expect(alert).toMatchObject({
       id: donationId,
       badge: 'Тест',
-      donor: 'Тестовый донатер',
+      title: 'Тестовый донатер — 100 RUB',
       message: 'Это тестовое оповещение',
+      tier: 'base',
     });
-    expect(plainSpaces(alert.amount)).toBe('100,00 ₽');
     expect(box).not.toBeNull();
     expect(Math.abs(box!.x + box!.width / 2 - OVERLAY_SIZE.width / 2)).toBeLessThanOrEqual(1);
     expect(await page.evaluate('document.documentElement.lang')).toBe('ru');
@@ -327,12 +478,10 @@ describe('overlay page in a browser', () => {
     const log = await overlayLog(page);
     expect(log.alerts.map((alert) => alert.id)).toEqual(stored.map((d) => d.id));
     expect(log.maxOnScreen).toBe(1);
-    expect(
-      log.alerts.map((alert) => [alert.badge, alert.donor, plainSpaces(alert.amount), alert.message]),
-    ).toEqual([
-      [null, 'Первый', '250,00 ₽', stored[0].message],
-      [null, 'Аноним', '1 000,00 ₽', 'Без имени'],
-      [null, 'Третий', '10,50 ₽', null],
+    expect(log.alerts.map((alert) => [alert.badge, alert.title, alert.message])).toEqual([
+      [null, 'Первый — 250 RUB', stored[0].message],
+      [null, 'Аноним — 1000 RUB', 'Без имени'],
+      [null, 'Третий — 10.5 RUB', null],
     ]);
     for (const alert of log.alerts) {
       const shownMs = alert.removedAt! - alert.shownAt;
@@ -355,11 +504,205 @@ describe('overlay page in a browser', () => {
 
     const [alert] = (await overlayLog(page)).alerts;
     expect(alert.message).toBe(message);
-    expect(alert.donor).toBe(donorName);
+    expect(alert.title).toBe(`${donorName} — ${Number(stored.amount)} RUB`);
     expect(alert.elementsInText).toBe(0);
     expect(await page.locator('img, b').count()).toBe(0);
     expect(await page.title()).toBe('Overlay');
     expect(requests.filter((url) => new URL(url).pathname.endsWith('/x'))).toEqual([]);
+  });
+
+  it('draws an alert stored before alerts had a view from the donation, for OVERLAY_ALERT_DURATION_MS', async () => {
+    const streamer = await newStreamer(instance);
+    const { page } = await openOverlay(await newContext(), overlayUrlOf(instance, streamer));
+    const legacy = {
+      donationId: randomUUID(),
+      donorName: 'Старый',
+      amount: '1250.00',
+      currency: 'RUB',
+      message: 'Из истории',
+      createdAt: 1_700_000_000_000,
+      receivedAt: 1_700_000_000_000,
+    };
+    await instance.app
+      .get(OverlayEventLog)
+      .append(streamer.id, { type: 'donation', data: legacy as DonationAlertData });
+    await waitForAlertsGone(page, 1);
+
+    const [alert] = (await overlayLog(page)).alerts;
+    expect(alert).toMatchObject({ id: legacy.donationId, message: 'Из истории', tier: 'base' });
+    expect(plainSpaces(alert.title)).toBe('Старый — 1 250,00 ₽');
+    const shownMs = alert.removedAt! - alert.shownAt;
+    expect(shownMs).toBeGreaterThanOrEqual(FALLBACK_DURATION_MS - 20);
+    expect(shownMs).toBeLessThan(FALLBACK_DURATION_MS + 1000);
+  });
+
+  describe('alerts drawn from the streamer settings', () => {
+    const SOUND_MS = 2500;
+    const SPEECH_MS = 600;
+
+    function statesOf(log: OverlayLog, id: string, track: 'sound' | 'tts'): string[] {
+      return log.audio
+        .filter((change) => change.id === id && change.track === track)
+        .map(({ state }) => state);
+    }
+
+    function changeAt(log: OverlayLog, id: string, track: 'sound' | 'tts', state: string): number {
+      return log.audio.find((change) => change.id === id && change.track === track && change.state === state)!
+        .at;
+    }
+
+    it("plays a tier's test alert: its image and title, its sound at its volume, then the speech, and stays until they end", async () => {
+      const streamer = await newStreamer(instance);
+      const context = await newContext();
+      const media = new Map<string, MediaFile>();
+      await routeMedia(context, media, silentWav(SPEECH_MS));
+      const tier = await tierWithMedia(
+        instance,
+        streamer.id,
+        media,
+        { image: IMAGE, sound: silentWav(SOUND_MS) },
+        { minAmount: 500, titleTemplate: 'Тир: {name}', volume: 30 },
+      );
+      await putSettings(instance, streamer.id, { tiers: [tier], tts: { enabled: true, volume: 60 } });
+      const overlay = await openOverlay(context, overlayUrlOf(instance, streamer));
+      const { page } = overlay;
+
+      const res = await fetch(`${instance.origin}/api/overlay/test-alert`, {
+        method: 'POST',
+        headers: { cookie: sessionCookie(instance, streamer.id), 'content-type': 'application/json' },
+        body: JSON.stringify({ amount: 500 }),
+      });
+      expect(res.status).toBe(201);
+      const { donationId } = (await res.json()) as { donationId: string };
+      const selector = `.alert[data-donation-id="${donationId}"]`;
+      await page.waitForSelector(`${selector}[data-image-state="loaded"]`);
+      const card = page.locator(selector);
+      expect(
+        await card
+          .locator('.alert-image')
+          .evaluate((image) => (image as unknown as { naturalWidth: number }).naturalWidth),
+      ).toBeGreaterThan(0);
+      await page.waitForSelector(`${selector}[data-sound-state="playing"]`, { state: 'attached' });
+      const volumes = await card.evaluate((node) =>
+        Array.from(
+          (
+            node as unknown as {
+              querySelectorAll(s: string): ArrayLike<{ className: string; volume: number }>;
+            }
+          ).querySelectorAll('audio'),
+          (audio) => [audio.className, audio.volume],
+        ),
+      );
+      expect(volumes).toEqual([
+        ['alert-sound', 0.3],
+        ['alert-tts', 0.6],
+      ]);
+      await waitForAlertsGone(page, 1);
+
+      const log = await overlayLog(page);
+      const [alert] = log.alerts;
+      expect(alert).toMatchObject({
+        id: donationId,
+        tier: '0',
+        title: 'Тир: Тестовый донатер',
+        badge: 'Тест',
+      });
+      expect(statesOf(log, donationId, 'sound')).toEqual(['loading', 'playing', 'ended']);
+      expect(statesOf(log, donationId, 'tts')).toEqual(['loading', 'playing', 'ended']);
+      expect(changeAt(log, donationId, 'tts', 'playing')).toBeGreaterThanOrEqual(
+        changeAt(log, donationId, 'sound', 'ended'),
+      );
+      // Longer than its 2 s: it waited for the sound and the speech.
+      expect(alert.removedAt! - alert.shownAt).toBeGreaterThanOrEqual(SOUND_MS + SPEECH_MS - 100);
+      expect(alert.leavingAt).toBeGreaterThanOrEqual(changeAt(log, donationId, 'tts', 'ended'));
+      const token = streamer.overlayToken!;
+      expect(overlay.requests.map((url) => new URL(url).pathname)).toEqual(
+        expect.arrayContaining([
+          `/overlay/${token}/media/${tier.imageId}`,
+          `/overlay/${token}/media/${tier.soundId}`,
+          `/overlay/${token}/tts/${donationId}`,
+        ]),
+      );
+      expect(overlay.consoleErrors).toEqual([]);
+    });
+
+    it('draws the next alert with settings saved while one is on screen, without a reload', async () => {
+      const streamer = await newStreamer(instance);
+      const { page } = await openOverlay(await newContext(), overlayUrlOf(instance, streamer));
+      const [first] = await ingestDonations(instance, streamer.id, [sampleDonation()]);
+      await waitForAlert(page, first.id);
+
+      await putSettings(instance, streamer.id, {
+        text: {
+          fontSizePx: 48,
+          layout: 'image-left',
+          textColor: '#00ff00',
+          accentColor: '#ff00ff',
+          backgroundColor: '#102030',
+          enter: 'zoom',
+          exit: 'none',
+        },
+      });
+      const [second] = await ingestDonations(instance, streamer.id, [sampleDonation()]);
+      await waitForAlertsGone(page, 2);
+
+      const log = await overlayLog(page);
+      expect(log.alerts.map((alert) => alert.id)).toEqual([first.id, second.id]);
+      const [before, after] = log.alerts;
+      expect(before.look).toMatchObject<Partial<CardLook>>({
+        fontSize: '32px',
+        color: 'rgb(255, 255, 255)',
+        titleColor: 'rgb(255, 180, 0)',
+        direction: 'column',
+        enter: 'fade',
+        exit: 'fade',
+      });
+      expect(before.lookWhenLeaving).toEqual(before.look);
+      expect(after.look).toEqual<CardLook>({
+        fontSize: '48px',
+        color: 'rgb(0, 255, 0)',
+        background: 'rgb(16, 32, 48)',
+        titleColor: 'rgb(255, 0, 255)',
+        direction: 'row',
+        enter: 'zoom',
+        exit: 'none',
+      });
+      expect(log.states).toEqual(['connecting', 'live']);
+    });
+
+    it('goes on when a sound does not load: that alert keeps its duration and the next one follows', async () => {
+      const streamer = await newStreamer(instance);
+      const context = await newContext();
+      const media = new Map<string, MediaFile>();
+      await routeMedia(context, media, null);
+      const tier = await tierWithMedia(
+        instance,
+        streamer.id,
+        media,
+        { image: IMAGE, sound: null },
+        { minAmount: 100 },
+      );
+      await putSettings(instance, streamer.id, { tiers: [tier] });
+      const { page } = await openOverlay(context, overlayUrlOf(instance, streamer));
+
+      const [broken, next] = await ingestDonations(instance, streamer.id, [
+        sampleDonation({ amount: '150.00' }),
+        sampleDonation({ amount: '5.00' }),
+      ]);
+      await waitForAlertsGone(page, 2);
+
+      const log = await overlayLog(page);
+      expect(log.alerts.map((alert) => [alert.id, alert.tier])).toEqual([
+        [broken.id, '0'],
+        [next.id, 'base'],
+      ]);
+      expect(statesOf(log, broken.id, 'sound')).toEqual(['loading', 'error']);
+      expect(statesOf(log, broken.id, 'tts')).toEqual(['none']);
+      expect(statesOf(log, next.id, 'sound')).toEqual(['none']);
+      const shownMs = log.alerts[0].removedAt! - log.alerts[0].shownAt;
+      expect(shownMs).toBeGreaterThanOrEqual(ALERT_DURATION_MS - 20);
+      expect(shownMs).toBeLessThan(ALERT_DURATION_MS + 1000);
+    });
   });
 
   describe('when the app restarts on the same port and database', () => {
@@ -427,7 +770,7 @@ describe('overlay page in a browser', () => {
     await waitForAlertCount(oldTab.page, 1);
     expect((await overlayLog(oldTab.page)).alerts[0]).toMatchObject({
       badge: 'Тест',
-      donor: 'Тестовый донатер',
+      title: 'Тестовый донатер — 100 RUB',
     });
 
     let confirmation: string | undefined;

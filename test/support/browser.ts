@@ -25,6 +25,8 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  // OBS lets a browser source play sound without a click; the overlay's alert sounds need the same.
+  '--autoplay-policy=no-user-gesture-required',
 ];
 
 export interface TestBrowser {

@@ -283,42 +283,63 @@ function silentWav(ms: number): MediaFile {
 }
 
 /**
- * Answers the page's media and speech requests (`/overlay/:token/media/:id`, `/overlay/:token/tts/:donationId`)
- * in the browser: a file registered for the id, else 404; `speech` for every spoken text (null: 404).
+ * In the browser: the speech of every donation is `speech` (null: 404), so its length is known; media ids in
+ * `broken` answer 404 (a file that does not load). Every other media request reaches the app.
  */
 async function routeMedia(
   context: BrowserContext,
-  media: Map<string, MediaFile>,
+  broken: Set<string>,
   speech: MediaFile | null,
 ): Promise<void> {
-  const answer = (file: MediaFile | null | undefined) =>
-    file ? { status: 200, contentType: file.contentType, body: file.body } : { status: 404, body: '' };
   await context.route('**/overlay/*/media/*', (route) =>
-    route.fulfill(answer(media.get(new URL(route.request().url()).pathname.split('/').pop()!))),
+    broken.has(new URL(route.request().url()).pathname.split('/').pop()!)
+      ? route.fulfill({ status: 404, body: '' })
+      : route.continue(),
   );
-  await context.route('**/overlay/*/tts/*', (route) => route.fulfill(answer(speech)));
+  await context.route('**/overlay/*/tts/*', (route) =>
+    route.fulfill(
+      speech
+        ? { status: 200, contentType: speech.contentType, body: speech.body }
+        : { status: 404, body: '' },
+    ),
+  );
+}
+
+/** Uploads a file as the dashboard does; returns its id. */
+async function upload(
+  app: ListeningTestApp,
+  streamerId: string,
+  file: MediaFile,
+  name: string,
+): Promise<string> {
+  const form = new FormData();
+  form.append('file', new Blob([new Uint8Array(file.body)], { type: file.contentType }), name);
+  const res = await fetch(`${app.origin}/api/alerts/media`, {
+    method: 'POST',
+    headers: { cookie: sessionCookie(app, streamerId) },
+    body: form,
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { id: string }).id;
 }
 
 /**
- * A tier with an image and a sound of its own (null: one that does not load). Uploads are not part of this
- * branch: the ids are new uuids whose files `routeMedia` serves. Once `POST /api/alerts/media` exists, this is
- * the one place to upload them for the streamer instead.
+ * A tier with an image and a sound uploaded for the streamer; a null sound is uploaded too but answers 404 in
+ * the browser (`broken`), as a file that fails to load would.
  */
 async function tierWithMedia(
-  _app: ListeningTestApp,
-  _streamerId: string,
-  media: Map<string, MediaFile>,
-  files: { image: MediaFile | null; sound: MediaFile | null },
+  app: ListeningTestApp,
+  streamerId: string,
+  broken: Set<string>,
+  files: { image: MediaFile; sound: MediaFile | null },
   tier: Partial<AlertTier> & Pick<AlertTier, 'minAmount'>,
 ): Promise<Partial<AlertTier>> {
-  const [imageId, soundId] = [randomUUID(), randomUUID()];
-  if (files.image) {
-    media.set(imageId, files.image);
+  const imageId = await upload(app, streamerId, files.image, 'tier.png');
+  const soundId = await upload(app, streamerId, files.sound ?? silentWav(100), 'tier.wav');
+  if (!files.sound) {
+    broken.add(soundId);
   }
-  if (files.sound) {
-    media.set(soundId, files.sound);
-  }
-  return Promise.resolve({ currency: 'RUB', ...tier, imageId, soundId });
+  return { currency: 'RUB', ...tier, imageId, soundId };
 }
 
 let streamerNumber = 0;
@@ -554,7 +575,7 @@ describe('overlay page in a browser', () => {
     it("plays a tier's test alert: its image and title, its sound at its volume, then the speech, and stays until they end", async () => {
       const streamer = await newStreamer(instance);
       const context = await newContext();
-      const media = new Map<string, MediaFile>();
+      const media = new Set<string>();
       await routeMedia(context, media, silentWav(SPEECH_MS));
       const tier = await tierWithMedia(
         instance,
@@ -673,7 +694,7 @@ describe('overlay page in a browser', () => {
     it('goes on when a sound does not load: that alert keeps its duration and the next one follows', async () => {
       const streamer = await newStreamer(instance);
       const context = await newContext();
-      const media = new Map<string, MediaFile>();
+      const media = new Set<string>();
       await routeMedia(context, media, null);
       const tier = await tierWithMedia(
         instance,

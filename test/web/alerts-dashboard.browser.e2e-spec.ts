@@ -11,6 +11,7 @@ import { createBackingServices, type BackingServices } from '../support/deployme
 import { ALERT_STREAM, ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
 import { openSse } from '../support/sse-client';
 import { waitFor } from '../support/waiting';
+import { pngImage } from '../support/media-files';
 
 const SCREENSHOTS = resolve(__dirname, '../../reports/screenshots');
 
@@ -105,8 +106,8 @@ describe('the «Оповещения» card in a browser', () => {
     expect(await page.isChecked(control('moderation.builtInList'))).toBe(true);
     expect(await page.locator('#alerts-tiers .tier').count()).toBe(0);
     expect(await page.isHidden('#alerts-tts-unavailable')).toBe(true);
-    // No media routes in this app: the card says the files are unavailable, and the form works regardless.
-    await page.locator('#alerts-media-status', { hasText: 'Файлы недоступны' }).waitFor();
+    await page.locator('#alerts-media-usage', { hasText: 'Занято' }).waitFor();
+    expect(await page.textContent('#alerts-media-list')).toBe('Файлов пока нет.');
 
     await page.fill(control('text.fontSizePx'), '40');
     await page.selectOption(control('text.layout'), 'image-left');
@@ -182,6 +183,41 @@ describe('the «Оповещения» card in a browser', () => {
       stream.close();
       await stream.ended;
     }
+  });
+
+  it('uploads an image, offers it for a tier, and deletes it; a file of the wrong type shows the server message', async () => {
+    const streamer = await newStreamer();
+    const page = await openDashboard(streamer.id);
+    await page.locator('#alerts-media-usage', { hasText: 'Занято' }).waitFor();
+
+    await page.setInputFiles('#alerts-media-file', {
+      name: 'star.png',
+      mimeType: 'image/png',
+      buffer: pngImage(),
+    });
+    await page.click('#alerts-media-upload');
+    const row = page.locator('#alerts-media-list [data-media-id]');
+    await row.filter({ hasText: 'star.png' }).waitFor();
+    const id = await row.getAttribute('data-media-id');
+    await page.click('#alerts-add-tier');
+    const image = page.locator('#alerts-tiers .tier select[data-kind="image"]').first();
+    expect(await image.locator('option').allTextContents()).toContain('star.png');
+
+    await page.setInputFiles('#alerts-media-file', {
+      name: 'fake.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('<html>not an image</html>'),
+    });
+    await page.click('#alerts-media-upload');
+    await page.locator('#alerts-media-status:not([hidden])').waitFor();
+    expect(await page.locator('#alerts-media-list [data-media-id]').count()).toBe(1);
+
+    await row.locator('button').click();
+    await page.locator('#alerts-media-list', { hasText: 'Файлов пока нет.' }).waitFor();
+    const listed = await api(streamer.id, '/api/alerts/media');
+    expect(((await listed.json()) as { media: Array<{ id: string }> }).media.map((m) => m.id)).not.toContain(
+      id,
+    );
   });
 
   it('holds a donation with a banned word, lists it «На проверке», and approving it removes the row', async () => {

@@ -2,6 +2,7 @@ import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config';
 import { ALERTS_ENTITIES } from './alerts';
 import { BOTS_ENTITIES } from './bots';
+import { CONTROL_ROOM_ENTITIES } from './control-room';
 import { buildDataSourceOptions } from './database';
 import { DONATIONS_ENTITIES } from './donations';
 import { OAUTH_ENTITIES } from './oauth';
@@ -16,6 +17,7 @@ export const ENTITIES = [
   ...WEBHOOKS_ENTITIES,
   ...BOTS_ENTITIES,
   ...ALERTS_ENTITIES,
+  ...CONTROL_ROOM_ENTITIES,
 ];
 
 /** The DataSource options of the app, the migration CLI (`ormconfig.ts`) and the tests. */

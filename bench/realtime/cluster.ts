@@ -195,29 +195,28 @@ export async function runCluster(spec: ClusterSpec) {
           `${f.apiRequestTimes().length} DA requests admitted, ${f.rejectedForRate} refused (429)`,
       );
 
-    // a. Cold start at the real limit.
-    let allSubscribedAt: number | undefined;
+    // a. Cold start at the real limit. Ready once every socket is subscribed: a pushed donation is stored from
+    // the push whether or not its streamer had a first poll yet (at 300 streamers the first polls, as safety
+    // polls of push-active streamers, trail the sockets by many minutes: see bench/README.md).
     const ready = await waitUntil(
-      () => {
-        if (allSubscribedAt === undefined && subscribedCount() === streamers.length) {
-          allSubscribedAt = Date.now();
-        }
-        return allSubscribedAt !== undefined && polledOnce();
-      },
+      () => subscribedCount() === streamers.length,
       spec.connectTimeoutMs,
       progress(t0),
       30_000,
     );
     const readyAt = Date.now();
+    const allSubscribedAt = readyAt;
     const callsAtReady = fake.calls;
     if (!ready) {
-      throw new Error(`${LABEL}: not all subscribed and polled once within ${spec.connectTimeoutMs} ms`);
+      throw new Error(`${LABEL}: not all subscribed within ${spec.connectTimeoutMs} ms`);
     }
-    const coldMinutes = (allSubscribedAt! - t0) / 60_000;
+    const polledOnceAtReady = streamers.filter((s) => f.donationCallsOf(s.daUserId) >= 1).length;
+    const coldMinutes = (allSubscribedAt - t0) / 60_000;
     const cold = {
       instancesLiveS: round(liveMs / 1000),
-      allSubscribedS: round((allSubscribedAt! - t0) / 1000),
-      allPolledOnceS: round((readyAt - t0) / 1000),
+      allSubscribedS: round((allSubscribedAt - t0) / 1000),
+      polledOnceWhenAllSubscribed: polledOnceAtReady,
+      allPolledOnce: polledOnce(),
       requests: callCount(callsBefore, callsAtReady),
       requestsPerMinute: callDelta(callsBefore, callsAtReady, (readyAt - t0) / 60_000),
       socketsPerMinute: round(streamers.length / coldMinutes, 1),

@@ -4,12 +4,15 @@ import { StreamersModule } from '../streamers';
 import { DonationHistoryController } from './donation-history.controller';
 import { DonationHistoryRepository } from './donation-history.repository';
 import { DonationHistoryService } from './donation-history.service';
+import { GoalsController } from './goals.controller';
+import { GoalsRepository } from './goals.repository';
+import { GoalsService } from './goals.service';
 
-/** The streamer's control room data: the donation history and its export. */
+/** The streamer's control room: the donation history and its export, goals, the stream mark, top donors. */
 @Module({
   imports: [SessionsModule, StreamersModule],
-  controllers: [DonationHistoryController],
-  providers: [DonationHistoryRepository, DonationHistoryService],
-  exports: [DonationHistoryService],
+  controllers: [GoalsController, DonationHistoryController],
+  providers: [DonationHistoryRepository, DonationHistoryService, GoalsRepository, GoalsService],
+  exports: [DonationHistoryService, GoalsService],
 })
 export class ControlRoomModule {}

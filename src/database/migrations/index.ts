@@ -7,6 +7,7 @@ import { Alerts1763830000000 } from './1763830000000-Alerts';
 import { AlertMedia1763840000000 } from './1763840000000-AlertMedia';
 import { DonationModeration1763850000000 } from './1763850000000-DonationModeration';
 import { DonationHistory1763860000000 } from './1763860000000-DonationHistory';
+import { Goals1763870000000 } from './1763870000000-Goals';
 
 /** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   AlertMedia1763840000000,
   DonationModeration1763850000000,
   DonationHistory1763860000000,
+  Goals1763870000000,
 ];

@@ -6,6 +6,7 @@ import { CONTROL_ROOM_ENTITIES } from './control-room';
 import { buildDataSourceOptions } from './database';
 import { DONATIONS_ENTITIES } from './donations';
 import { OAUTH_ENTITIES } from './oauth';
+import { OVERLAY_ENTITIES } from './overlay';
 import { STREAMERS_ENTITIES } from './streamers';
 import { WEBHOOKS_ENTITIES } from './webhooks';
 
@@ -18,6 +19,7 @@ export const ENTITIES = [
   ...BOTS_ENTITIES,
   ...ALERTS_ENTITIES,
   ...CONTROL_ROOM_ENTITIES,
+  ...OVERLAY_ENTITIES,
 ];
 
 /** The DataSource options of the app, the migration CLI (`ormconfig.ts`) and the tests. */

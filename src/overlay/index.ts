@@ -1,2 +1,3 @@
 export * from './avatar-wall.service';
 export * from './overlay.module';
+export * from './entities';

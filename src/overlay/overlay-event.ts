@@ -6,7 +6,24 @@ export type AlertEventType = 'donation' | 'test';
  * `chatter` and `chatter-left` change the avatar wall; the alert page ignores them. `settings`: the streamer saved
  * the alert settings; the alert page draws the next alerts with them.
  */
-export type OverlayEventType = AlertEventType | 'chatter' | 'chatter-left' | 'settings';
+export type OverlayEventType =
+  AlertEventType | 'chatter' | 'chatter-left' | 'settings' | 'replay' | 'control';
+
+/**
+ * `skip`: end the alert on screen now; `pause`: play nothing (the alert on screen goes back to the head of the
+ * queue) until `resume`. A stream opens with `pause` when the queue is paused.
+ */
+export const OVERLAY_CONTROL_ACTIONS = ['skip', 'pause', 'resume'] as const;
+export type OverlayControlAction = (typeof OVERLAY_CONTROL_ACTIONS)[number];
+
+export interface OverlayControlData {
+  action: OverlayControlAction;
+}
+
+/** A stored donation played again from the history: not a new donation (nothing stored, no thank-you). */
+export interface ReplayAlertData extends DonationAlertData {
+  replayedAt: number;
+}
 
 /** What the overlay page gets for a donation or a test alert. */
 export interface DonationAlertData {
@@ -47,7 +64,9 @@ export type NewOverlayEvent =
   | { type: AlertEventType; data: DonationAlertData }
   | { type: 'settings'; data: AlertPresentation }
   | { type: 'chatter'; data: ChatterData }
-  | { type: 'chatter-left'; data: ChatterLeftData };
+  | { type: 'chatter-left'; data: ChatterLeftData }
+  | { type: 'replay'; data: ReplayAlertData }
+  | { type: 'control'; data: OverlayControlData };
 
 export type OverlayEvent = NewOverlayEvent & {
   /** Global per streamer and ordered: what the page sends back as `Last-Event-ID`. */

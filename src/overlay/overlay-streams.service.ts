@@ -18,6 +18,8 @@ import { OverlayMetrics } from './overlay.metrics';
 export interface OverlaySnapshot {
   type: string;
   data: unknown;
+  /** More state frames after the first (the alert page's `pause` while the queue is paused). */
+  then?: Array<{ type: string; data: unknown }>;
   supersedes: readonly OverlayEventType[];
 }
 
@@ -102,8 +104,8 @@ export class OverlayStreams implements OnModuleInit, BeforeApplicationShutdown {
       }
       connection.startHeartbeat(this.heartbeatMs);
       const first = await snapshot?.();
-      if (first) {
-        connection.snapshot(first.type, first.data);
+      for (const frame of first ? [first, ...(first.then ?? [])] : []) {
+        connection.snapshot(frame.type, frame.data);
       }
       if (lastEventId !== undefined) {
         const from = connection.replayFrom;

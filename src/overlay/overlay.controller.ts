@@ -9,6 +9,7 @@ import { AvatarWall } from './avatar-wall.service';
 import { avatarsPage } from './avatars-page';
 import { overlayPage } from './overlay-page';
 import { OverlayStreams, type OverlaySnapshot } from './overlay-streams.service';
+import { OverlayControls } from './overlay-controls.service';
 
 /**
  * What OBS loads: the alert page, the avatar wall page and their one SSE stream (the pages' scripts and styles
@@ -24,6 +25,7 @@ export class OverlayController {
     private readonly streams: OverlayStreams,
     private readonly avatars: AvatarWall,
     private readonly alertSettings: AlertSettingsService,
+    private readonly controls: OverlayControls,
     @InjectConfig('overlay') overlay: OverlayConfig,
   ) {
     this.alertDurationMs = overlay.alertDurationMs;
@@ -84,11 +86,19 @@ export class OverlayController {
             data: await this.avatars.snapshot(streamerId),
             supersedes: ['chatter', 'chatter-left'],
           })
-        : async (): Promise<OverlaySnapshot> => ({
-            type: 'settings',
-            data: presentationOf(await this.alertSettings.get(streamerId)),
-            supersedes: ['settings'],
-          });
+        : async (): Promise<OverlaySnapshot> => {
+            const [settings, paused] = await Promise.all([
+              this.alertSettings.get(streamerId),
+              this.controls.isPaused(streamerId),
+            ]);
+            // Earlier controls are in the snapshot (paused or not); an old skip would end an unrelated alert.
+            return {
+              type: 'settings',
+              data: presentationOf(settings),
+              then: paused ? [{ type: 'control', data: { action: 'pause' } }] : [],
+              supersedes: ['settings', 'control'],
+            };
+          };
     await this.streams.serve(streamerId, lastEventIdHeader || lastEventIdQuery || undefined, res, snapshot);
   }
 

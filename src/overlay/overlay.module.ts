@@ -25,6 +25,7 @@ import { OverlayMediaController } from './overlay-media.controller';
 import { OverlayStreams } from './overlay-streams.service';
 import { OverlayTtsController } from './overlay-tts.controller';
 import { OverlayController } from './overlay.controller';
+import { OverlayControls } from './overlay-controls.service';
 import { OverlayMetrics } from './overlay.metrics';
 import { RedisOverlayEventLog } from './redis-overlay-event-log';
 import { TestAlerts } from './test-alerts.service';
@@ -43,6 +44,7 @@ import { TestAlerts } from './test-alerts.service';
     OverlayMediaController,
   ],
   providers: [
+    OverlayControls,
     redisOrMemory<OverlayEventLog, [OverlayConfig, Clock]>(OverlayEventLog, {
       redis: (redis, overlay) => new RedisOverlayEventLog(redis, overlay),
       memory: (overlay, clock) => new MemoryOverlayEventLog(overlay, clock),

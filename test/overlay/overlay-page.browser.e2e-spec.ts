@@ -20,7 +20,7 @@ import {
 } from '../support/onboarding';
 
 import { waitFor } from '../support/waiting';
-import { ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
+import { ingestDonations, ingestOntoOverlay, sampleDonation, sessionCookie } from '../support/overlay';
 
 const SCREENSHOTS = resolve(__dirname, '../../reports/screenshots');
 /** The streamer's alert duration in these tests: the shortest the settings allow, so a queue plays out fast. */
@@ -723,6 +723,56 @@ describe('overlay page in a browser', () => {
       const shownMs = log.alerts[0].removedAt! - log.alerts[0].shownAt;
       expect(shownMs).toBeGreaterThanOrEqual(ALERT_DURATION_MS - 20);
       expect(shownMs).toBeLessThan(ALERT_DURATION_MS + 1000);
+    });
+  });
+
+  describe('steered from the dashboard', () => {
+    const post = (streamer: StreamerEntity, path: string) =>
+      fetch(`${instance.origin}/api/overlay/${path}`, {
+        method: 'POST',
+        headers: { cookie: sessionCookie(instance, streamer.id) },
+      }).then((res) => {
+        expect(res.status).toBe(200);
+        return res.body?.cancel();
+      });
+
+    it('holds alerts while paused, also after a reload, and plays them in order on resume', async () => {
+      const streamer = await newStreamer(instance);
+      const context = await newContext();
+      const first = await openOverlay(context, overlayUrlOf(instance, streamer));
+      await post(streamer, 'pause');
+      await first.page.waitForSelector('#overlay[data-paused="true"]', { state: 'attached' });
+
+      // A reload (OBS restarting the source) opens paused: the stream starts with the pause.
+      await first.page.close();
+      const { page } = await openOverlay(context, overlayUrlOf(instance, streamer));
+      await page.waitForSelector('#overlay[data-paused="true"]', { state: 'attached' });
+      const stored = await ingestOntoOverlay(instance, streamer.id, [sampleDonation(), sampleDonation()]);
+      // Both reached the page and wait in its queue, none on screen.
+      await page.waitForSelector('#overlay[data-queued="2"]', { state: 'attached' });
+      expect(await page.locator('.alert').count()).toBe(0);
+      await post(streamer, 'resume');
+      await waitForAlertsGone(page, 2);
+      expect(await shownIds(page)).toEqual(stored.map((donation) => donation.id));
+    });
+
+    it('skips the alert on screen at once, and replays a donation once without it counting as new', async () => {
+      const streamer = await newStreamer(instance);
+      const context = await newContext();
+      const { page } = await openOverlay(context, overlayUrlOf(instance, streamer));
+      const [donation] = await ingestDonations(instance, streamer.id, [sampleDonation()]);
+      await waitForAlert(page, donation.id);
+      await post(streamer, 'skip');
+      await waitForAlertsGone(page, 1);
+      const [skipped] = (await overlayLog(page)).alerts;
+      expect(skipped.removedAt! - skipped.shownAt).toBeLessThan(ALERT_DURATION_MS - 500);
+
+      // The recorder keys alerts by donation id, so the replay is watched as its own card.
+      await post(streamer, `replay/${donation.id}`);
+      const replay = page.locator(`.alert[data-replay="true"][data-donation-id="${donation.id}"]`);
+      await replay.waitFor({ state: 'attached' });
+      await replay.waitFor({ state: 'detached' });
+      expect(await page.locator('.alert').count()).toBe(0);
     });
   });
 

@@ -8,6 +8,7 @@ import { AlertMedia1763840000000 } from './1763840000000-AlertMedia';
 import { DonationModeration1763850000000 } from './1763850000000-DonationModeration';
 import { DonationHistory1763860000000 } from './1763860000000-DonationHistory';
 import { Goals1763870000000 } from './1763870000000-Goals';
+import { OverlayControls1763880000000 } from './1763880000000-OverlayControls';
 
 /** Every migration, oldest first. Listed explicitly so the same list works from TypeScript and compiled code. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   DonationModeration1763850000000,
   DonationHistory1763860000000,
   Goals1763870000000,
+  OverlayControls1763880000000,
 ];

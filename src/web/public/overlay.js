@@ -9,6 +9,10 @@
  * applies from the next alert on, never to the one on screen. What an alert says and plays comes with it, as
  * `view` (filled texts, tier, image, sound, speech, duration); alerts stored before views existed have none and
  * are drawn from the donation itself.
+ *
+ * The dashboard steers the queue with `control` events (`skip` ends the alert on screen; `pause` takes it off
+ * and holds every alert, in order, until `resume`; a stream opens with `pause` while paused) and plays a stored
+ * donation again with a `replay` event, told apart from the donation by its event id.
  */
 (() => {
   'use strict';
@@ -31,6 +35,10 @@
   /** The latest `settings` event: how the next alert is drawn (null until the first one, the CSS defaults). */
   let presentation = null;
   let playing = false;
+  /** The alert on screen and how to end it: `end(true)` puts it back at the head of the queue (pause). */
+  let current = null;
+  let paused = false;
+  const seenReplays = [];
   let lastEventId = null;
   let retryMs = 3000;
   let source = null;
@@ -166,6 +174,9 @@
     const transitionMs = Math.min(500, Math.floor(alert.durationMs / 4));
     const card = element('div', 'alert');
     card.setAttribute('data-donation-id', alert.id);
+    if (alert.replay) {
+      card.setAttribute('data-replay', 'true');
+    }
     card.setAttribute('data-tier', alert.tier === null ? 'base' : String(alert.tier));
     card.setAttribute('data-layout', oneOf(look.layout, LAYOUTS, 'image-above'));
     card.setAttribute('data-enter', enter);
@@ -236,6 +247,7 @@
         return;
       }
       left = true;
+      current = null;
       clearTimeout(capTimer);
       sound.stop();
       speech.stop();
@@ -245,6 +257,24 @@
         playing = false;
         playNext();
       }, exitMs);
+    };
+    current = {
+      skip: leave,
+      // Paused: the card goes at once, and the alert waits at the head of the queue to play whole later.
+      putBack: () => {
+        if (left) {
+          return;
+        }
+        left = true;
+        current = null;
+        clearTimeout(capTimer);
+        sound.stop();
+        speech.stop();
+        card.remove();
+        queue.unshift(alert);
+        playing = false;
+        queueChanged();
+      },
     };
     const capTimer = setTimeout(leave, alert.durationMs + AUDIO_GRACE_MS - exitMs);
     setTimeout(() => {
@@ -264,12 +294,19 @@
       });
   }
 
+  /** How many alerts wait (`data-queued`), for whoever watches the page. */
+  function queueChanged() {
+    root.setAttribute('data-queued', String(queue.length));
+  }
+
   function playNext() {
-    if (playing || queue.length === 0) {
+    if (playing || paused || queue.length === 0) {
+      queueChanged();
       return;
     }
     playing = true;
     play(queue.shift());
+    queueChanged();
   }
 
   function rememberId(message) {
@@ -309,6 +346,43 @@
     playNext();
   }
 
+  /** Replays are the same donation again: told apart by their event id, not the donation's. */
+  function onReplay(message) {
+    rememberId(message);
+    const data = parse(message);
+    const key = message.lastEventId || `${data && data.donationId}:${data && data.replayedAt}`;
+    if (!data || seenReplays.includes(key)) {
+      return;
+    }
+    seenReplays.push(key);
+    if (seenReplays.length > 100) {
+      seenReplays.shift();
+    }
+    const alert = alertOf('donation', data);
+    alert.replay = true;
+    queue.push(alert);
+    playNext();
+  }
+
+  function onControl(message) {
+    rememberId(message);
+    const data = parse(message);
+    const action = data && data.action;
+    if (action === 'skip' && current) {
+      current.skip();
+    } else if (action === 'pause') {
+      paused = true;
+      root.setAttribute('data-paused', 'true');
+      if (current) {
+        current.putBack();
+      }
+    } else if (action === 'resume') {
+      paused = false;
+      root.setAttribute('data-paused', 'false');
+      playNext();
+    }
+  }
+
   function connect() {
     const url = eventsUrl + (lastEventId ? `?lastEventId=${encodeURIComponent(lastEventId)}` : '');
     source = new EventSource(url);
@@ -319,6 +393,8 @@
     source.addEventListener('settings', onSettings);
     source.addEventListener('donation', onAlert);
     source.addEventListener('test', onAlert);
+    source.addEventListener('replay', onReplay);
+    source.addEventListener('control', onControl);
     // The server could not replay what was missed: nothing to resync but the id, which it cleared.
     source.addEventListener('reset', () => {
       lastEventId = null;

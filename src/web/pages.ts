@@ -434,6 +434,36 @@ export function dashboardPage(locale: Locale, view: DashboardView): string {
           ${t.sendTestAlert}
         </button>
         <button
+          class="button secondary"
+          type="button"
+          id="overlay-skip"
+          data-post="/api/overlay/skip"
+          data-done="${t.alertSkipped}"
+          data-failed="${t.actionFailed}"
+        >
+          ${t.skipAlert}
+        </button>
+        <button
+          class="button secondary"
+          type="button"
+          id="overlay-pause"
+          data-post="/api/overlay/pause"
+          data-done="${t.alertsPaused}"
+          data-failed="${t.actionFailed}"
+        >
+          ${t.pauseAlerts}
+        </button>
+        <button
+          class="button secondary"
+          type="button"
+          id="overlay-resume"
+          data-post="/api/overlay/resume"
+          data-done="${t.alertsResumed}"
+          data-failed="${t.actionFailed}"
+        >
+          ${t.resumeAlerts}
+        </button>
+        <button
           class="button danger"
           type="button"
           id="rotate-token"

@@ -12,6 +12,7 @@ import { ALERT_STREAM, ingestDonations, sampleDonation, sessionCookie } from '..
 import { openSse } from '../support/sse-client';
 import { waitFor } from '../support/waiting';
 import { pngImage } from '../support/media-files';
+import { OverlayControls } from '../../src/overlay/overlay-controls.service';
 
 const SCREENSHOTS = resolve(__dirname, '../../reports/screenshots');
 
@@ -218,6 +219,20 @@ describe('the «Оповещения» card in a browser', () => {
     expect(((await listed.json()) as { media: Array<{ id: string }> }).media.map((m) => m.id)).not.toContain(
       id,
     );
+  });
+
+  it('pauses and resumes the overlay from the dashboard buttons', async () => {
+    const streamer = await newStreamer();
+    const page = await openDashboard(streamer.id);
+    const controls = app.app.get(OverlayControls);
+    await page.click('#overlay-pause');
+    await page.locator('#overlay-status', { hasText: 'Оповещения на паузе' }).waitFor();
+    await expect(controls.isPaused(streamer.id)).resolves.toBe(true);
+    await page.click('#overlay-resume');
+    await page.locator('#overlay-status', { hasText: 'Оповещения снова идут' }).waitFor();
+    await expect(controls.isPaused(streamer.id)).resolves.toBe(false);
+    await page.click('#overlay-skip');
+    await page.locator('#overlay-status', { hasText: 'Текущее оповещение пропущено' }).waitFor();
   });
 
   it('holds a donation with a banned word, lists it «На проверке», and approving it removes the row', async () => {

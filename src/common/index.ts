@@ -3,6 +3,7 @@ export * from './async/keyed-serial';
 export * from './admin/admin-only.decorator';
 export * from './domain/chat.events';
 export * from './domain/donation-template';
+export * from './domain/ids';
 export * from './domain/incoming-donation';
 export * from './html/html';
 export * from './html/i18n';

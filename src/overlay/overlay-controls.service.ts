@@ -7,8 +7,7 @@ import { DonationsRepository } from '../donations';
 import { OverlayControlEntity } from './entities';
 import type { OverlayControlAction } from './overlay-event';
 import { OverlayEventLog } from './overlay-event-log';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from '../common';
 
 /**
  * The dashboard's overlay controls. Each is an event on the streamer's overlay log (so every open page on every
@@ -46,7 +45,7 @@ export class OverlayControls {
    * whatever the minimum): an event of its own, so nothing is stored and no bot thanks it again.
    */
   async replay(streamerId: string, donationId: string): Promise<{ donationId: string }> {
-    const [donation] = UUID.test(donationId)
+    const [donation] = isUuid(donationId)
       ? await this.donations.findOfStreamer(streamerId, [donationId])
       : [];
     if (!donation) {

@@ -12,9 +12,8 @@ import type { Response } from 'express';
 import { SpeechUnavailableError, TtsService } from '../alerts';
 import { DonationsRepository } from '../donations';
 import { StreamersRepository } from '../streamers';
+import { isUuid } from '../common';
 
-/** Donation ids are UUIDs: anything else is answered without asking the database. */
-const DONATION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A clip never changes for its ETag (what it says and how), so the page may keep it for the day of a stream. */
 const CACHE_CONTROL = 'private, max-age=86400';
 
@@ -51,7 +50,7 @@ export class OverlayTtsController {
     if (!streamer) {
       throw new NotFoundException('Unknown overlay');
     }
-    const donation = DONATION_ID.test(donationId) ? await this.donations.findById(donationId) : null;
+    const donation = isUuid(donationId) ? await this.donations.findById(donationId) : null;
     if (!donation || donation.streamerId !== streamer.id) {
       throw new NotFoundException('Unknown donation');
     }

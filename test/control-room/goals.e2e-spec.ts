@@ -1,43 +1,27 @@
 import { DataSource } from 'typeorm';
 import type { GoalView, TopDonorsView } from '../../src/control-room/goals.service';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
-import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
-import { DEPLOYMENTS, createBackingServices, type BackingServices } from '../support/deployments';
+import type { ListeningTestApp } from '../support/app';
+import { DEPLOYMENTS } from '../support/deployments';
+import { bootInstancePair, createStreamer, type InstancePair } from '../support/instance-pair';
 import { ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
 
 describe.each(DEPLOYMENTS)('Goals and top donors (%s)', (deployment) => {
-  let services: BackingServices;
+  let pair: InstancePair;
   let app: ListeningTestApp;
-  /** The other instance when there are two: donations stored on both count alike. */
+  /** The other instance when there are two (see `bootInstancePair`). */
   let other: ListeningTestApp;
-  let streamerNumber = 0;
 
   beforeAll(async () => {
-    services = await createBackingServices(deployment);
-    app = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env }, { listen: true });
-    other =
-      deployment === 'postgres+redis'
-        ? await bootApp(
-            { ...INSTANCE_TEST_ENV, ...services.env, DB_RUN_MIGRATIONS: 'false' },
-            { listen: true },
-          )
-        : app;
+    pair = await bootInstancePair(deployment);
+    ({ app, other } = pair);
   });
 
   afterAll(async () => {
-    if (other !== app) {
-      await other?.close();
-    }
-    await app?.close();
-    await services?.close();
+    await pair?.close();
   });
 
-  async function newStreamer(): Promise<StreamerEntity> {
-    streamerNumber += 1;
-    const n = `${deployment === 'sqlite' ? 1 : 2}${streamerNumber}${Date.now() % 100_000}`;
-    return app.app.get(StreamersRepository).create({ twitchId: n, login: `g${n}`, displayName: `G${n}` });
-  }
+  const newStreamer = (): Promise<StreamerEntity> => createStreamer(app, 'g');
 
   function call(on: ListeningTestApp, streamerId: string, method: string, path: string, body?: unknown) {
     return fetch(`${on.origin}${path}`, {

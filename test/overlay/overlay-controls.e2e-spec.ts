@@ -3,31 +3,23 @@ import { DataSource } from 'typeorm';
 import { DonationEvents } from '../../src/donations';
 import type { ReplayAlertData } from '../../src/overlay/overlay-event';
 import type { StreamerEntity } from '../../src/streamers/entities/streamer.entity';
-import { StreamersRepository } from '../../src/streamers/streamers.repository';
-import { bootApp, INSTANCE_TEST_ENV, type ListeningTestApp } from '../support/app';
-import { DEPLOYMENTS, createBackingServices, type BackingServices } from '../support/deployments';
+import type { ListeningTestApp } from '../support/app';
+import { DEPLOYMENTS } from '../support/deployments';
+import { bootInstancePair, createStreamer, type InstancePair } from '../support/instance-pair';
 import { ALERT_STREAM, ingestDonations, sampleDonation, sessionCookie } from '../support/overlay';
 import { openSse, type SseConnection } from '../support/sse-client';
 import { waitFor } from '../support/waiting';
 
 describe.each(DEPLOYMENTS)('Overlay controls (%s)', (deployment) => {
-  let services: BackingServices;
+  let pair: InstancePair;
   let app: ListeningTestApp;
-  /** Where the second page is, and where controls are sent from: the other instance when there are two. */
+  /** The other instance when there are two (see `bootInstancePair`). */
   let other: ListeningTestApp;
   const open: SseConnection[] = [];
-  let streamerNumber = 0;
 
   beforeAll(async () => {
-    services = await createBackingServices(deployment);
-    app = await bootApp({ ...INSTANCE_TEST_ENV, ...services.env }, { listen: true });
-    other =
-      deployment === 'postgres+redis'
-        ? await bootApp(
-            { ...INSTANCE_TEST_ENV, ...services.env, DB_RUN_MIGRATIONS: 'false' },
-            { listen: true },
-          )
-        : app;
+    pair = await bootInstancePair(deployment);
+    ({ app, other } = pair);
   });
 
   afterEach(async () => {
@@ -38,18 +30,10 @@ describe.each(DEPLOYMENTS)('Overlay controls (%s)', (deployment) => {
   });
 
   afterAll(async () => {
-    if (other !== app) {
-      await other?.close();
-    }
-    await app?.close();
-    await services?.close();
+    await pair?.close();
   });
 
-  async function newStreamer(): Promise<StreamerEntity> {
-    streamerNumber += 1;
-    const n = `${deployment === 'sqlite' ? 1 : 2}${streamerNumber}${Date.now() % 100_000}`;
-    return app.app.get(StreamersRepository).create({ twitchId: n, login: `c${n}`, displayName: `C${n}` });
-  }
+  const newStreamer = (): Promise<StreamerEntity> => createStreamer(app, 'c');
 
   async function page(on: ListeningTestApp, streamer: StreamerEntity): Promise<SseConnection> {
     const stream = await openSse(`${on.origin}/overlay/${streamer.overlayToken!}/events`, {}, ALERT_STREAM);

@@ -12,6 +12,7 @@ import { AlertSettingsService } from '../alert-settings.service';
 import { AlertMediaRepository, type AlertMedia } from './alert-media.repository';
 import { mediaNameOf } from './media-name';
 import { sniffMediaType, type MediaKind } from './media-type';
+import { isUuid } from '../../common';
 
 /** The multipart form field the file comes in. */
 export const MEDIA_FIELD = 'file';
@@ -44,9 +45,6 @@ export interface UploadedMediaFile {
   buffer: Buffer;
   originalname?: string;
 }
-
-/** Media ids are UUIDs; anything else names no upload and is not looked up. */
-const MEDIA_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export const ACCEPTED_MEDIA_TEXT = 'an image (PNG, JPEG, GIF, WebP) or a sound (MP3, OGG, WAV)';
 
@@ -126,7 +124,7 @@ export class AlertMediaService {
 
   /** 404 unless it is one of the streamer's uploads; a tier that used it goes without (settings saved). */
   async delete(streamerId: string, id: string): Promise<void> {
-    if (!MEDIA_ID.test(id) || !(await this.repository.delete(streamerId, id))) {
+    if (!isUuid(id) || !(await this.repository.delete(streamerId, id))) {
       throw this.notFound();
     }
     await this.settings.forgetMedia(streamerId, id);
@@ -134,7 +132,7 @@ export class AlertMediaService {
 
   /** 404 unless it is one of the streamer's uploads. */
   async served(streamerId: string, id: string): Promise<ServedMedia> {
-    const media = MEDIA_ID.test(id) ? await this.repository.find(streamerId, id) : null;
+    const media = isUuid(id) ? await this.repository.find(streamerId, id) : null;
     if (!media) {
       throw this.notFound();
     }

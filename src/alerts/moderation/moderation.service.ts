@@ -8,6 +8,7 @@ import { AlertSettingsService } from '../alert-settings.service';
 import { AlertsEvents } from '../alerts.events';
 import { moderate, shownMessage, type ModerationVerdict } from './moderation';
 import { ModerationRepository, type Decision, type StoredVerdict } from './moderation.repository';
+import { isUuid } from '../../common';
 
 /** Approved donations not released this long after the approval are released again (the releaser died). */
 export const RELEASE_GRACE_MS = 10_000;
@@ -23,8 +24,6 @@ export interface HeldDonation {
   createdAt: number;
   heldAt: number;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * One moderation verdict per donation for the whole cluster: the first consumer (overlay, bot, TTS) to ask
@@ -125,7 +124,7 @@ export class ModerationService {
   }
 
   private async decide(streamerId: string, donationId: string, decision: Decision): Promise<Donation> {
-    const [donation] = UUID.test(donationId)
+    const [donation] = isUuid(donationId)
       ? await this.donations.findOfStreamer(streamerId, [donationId])
       : [];
     const verdict = donation && (await this.verdicts.find(donationId));

@@ -8,6 +8,7 @@ import { DonationAlertsBudget } from '../donation-alerts';
 import {
   afterFailure,
   afterSuccess,
+  pollPriority,
   whenLockBusy,
   type PollDecision,
   type PollResult,
@@ -164,14 +165,13 @@ export class DonationAlertsScheduler implements BeforeApplicationShutdown {
     const state = await this.states.get(streamerId);
     const started = this.clock.now();
     let outcome: PollOutcome;
-    // A safety poll of a streamer whose push channel delivers uses only budget the others leave over.
     const pushActive = await this.pushActivity.isActive(streamerId);
     try {
       outcome = await this.poller.poll(
         streamerId,
         fencingToken,
         state.requestsNeeded,
-        pushActive ? 'spare' : 'normal',
+        pollPriority(state, pushActive),
       );
     } catch (error) {
       const decision = afterFailure(state, error, { now: this.clock.now(), dueAt }, this.settings);

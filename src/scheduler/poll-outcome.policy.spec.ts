@@ -2,7 +2,13 @@ import { OutboundHttpError } from '../common/outbound/http-json';
 import { StaleLeaseError } from '../donations/donation-ingestor';
 import { NotConnectedError, ReauthRequiredError } from '../oauth/oauth-errors';
 import { BudgetExhaustedError } from '../donation-alerts/request-budget';
-import { afterFailure, afterSuccess, whenLockBusy, type PolicySettings } from './poll-outcome.policy';
+import {
+  afterFailure,
+  afterSuccess,
+  pollPriority,
+  whenLockBusy,
+  type PolicySettings,
+} from './poll-outcome.policy';
 import { EMPTY_POLL_STATE, type PollState } from './poll-state.store';
 
 const SETTINGS: PolicySettings = {
@@ -217,5 +223,13 @@ describe('poll outcome policy', () => {
         metric: 'internal',
       });
     });
+  });
+});
+
+describe('pollPriority', () => {
+  it('makes the safety polls of a streamer on a working socket spare, but never its first poll', () => {
+    expect(pollPriority(state({ lastSuccessAt: NOW - 1 }), true)).toBe('spare');
+    expect(pollPriority(state({ lastSuccessAt: null }), true)).toBe('normal');
+    expect(pollPriority(state({ lastSuccessAt: NOW - 1 }), false)).toBe('normal');
   });
 });

@@ -4,7 +4,7 @@ import { StaleLeaseError } from '../donations';
 import { NotConnectedError, ReauthRequiredError } from '../oauth';
 import { backoffDelay } from './backoff';
 import type { PollOutcome } from './donation-poller';
-import { BudgetExhaustedError } from '../donation-alerts';
+import { BudgetExhaustedError, type BudgetPriority } from '../donation-alerts';
 import type { PollErrorKind, PollState } from './poll-state.store';
 
 export type PollResult =
@@ -38,6 +38,15 @@ export type PollDecision =
 type Reschedule = Extract<PollDecision, { action: 'reschedule' }>;
 
 /** Another instance holds the streamer's poll lock: try again once that lock has run out. */
+/**
+ * A safety poll of a streamer whose push channel delivers uses only budget the others leave over; but never a
+ * streamer's first poll. Until a poll has set its cursor, a donation made while its socket is down would be
+ * taken for history by that first poll and skipped, so the first poll is as urgent as any other.
+ */
+export function pollPriority(state: PollState, pushActive: boolean): BudgetPriority {
+  return pushActive && state.lastSuccessAt !== null ? 'spare' : 'normal';
+}
+
 export function whenLockBusy(now: number, settings: PolicySettings): PollDecision {
   return defer('polled by another instance', now, settings.lockTtlMs);
 }

@@ -25,8 +25,10 @@ export function botsEnv(chat: FakeTwitchChat): Environment {
     BOT_RECONNECT_MAX_MS: '500',
     BOT_PING_MS: '500',
     BOT_PONG_TIMEOUT_MS: '300',
-    CLUSTER_RENEW_MS: '100',
-    CLUSTER_LEASE_MS: '400',
+    // Short, so takeovers take about a second; not shorter: on a loaded CI machine a first renewal can come a few
+    // hundred ms late (SQLite's one writer), and a lost lease is only reclaimed by the next watchdog pass.
+    CLUSTER_RENEW_MS: '250',
+    CLUSTER_LEASE_MS: '1500',
     // The tests run the watchdog themselves, so every pass is visible.
     BOTS_WATCHDOG_INTERVAL_MS: '600000',
   };

@@ -35,7 +35,8 @@ export function buildDataSourceOptions(config: DatabaseConfig, entities: EntityL
       enableWAL: true,
       timeout: 5000,
       // SQLite's own lower() folds ASCII only; PostgreSQL's folds every script. The same SQL (`lower(x) LIKE`,
-      // e.g. the donor search) then finds «Маша» for «маш» on both.
+      // e.g. the donor search) then finds «Маша» for «маш» on both. No index may use lower(): one built with
+      // SQLite's own would no longer match.
       prepareDatabase: (db: {
         function(name: string, options: object, fn: (value: unknown) => unknown): void;
       }) =>

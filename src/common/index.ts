@@ -9,6 +9,7 @@ export * from './html/html';
 export * from './html/i18n';
 export * from './http/all-exceptions.filter';
 export * from './http/connection-draining';
+export * from './http/etag';
 export * from './http/request-id';
 export * from './http/validation';
 export * from './logging/logger.options';

@@ -66,30 +66,18 @@ export class GoalsRepository {
 
   /** The sum of the streamer's donations in `currency` made since `since`; test alerts do not count. */
   async raised(streamerId: string, currency: string, since: number): Promise<string> {
-    const row = await this.dataSource
-      .getRepository(DonationEntity)
-      .createQueryBuilder('d')
+    const row = await this.countedDonations(streamerId, currency, since)
       .select('COALESCE(SUM(d.amount), 0)', 'raised')
-      .where('d.streamer_id = :streamerId', { streamerId })
-      .andWhere('d.currency = :currency', { currency })
-      .andWhere('d.created_at >= :since', { since })
-      .andWhere(`d.provider <> 'test'`)
       .getRawOne<{ raised: string | number }>();
     return Number(row?.raised ?? 0).toFixed(2);
   }
 
   /** The ten (or `limit`) biggest donors in `currency` since `since`, by total; test alerts do not count. */
   async top(streamerId: string, currency: string, since: number, limit: number): Promise<TopDonor[]> {
-    const rows = await this.dataSource
-      .getRepository(DonationEntity)
-      .createQueryBuilder('d')
+    const rows = await this.countedDonations(streamerId, currency, since)
       .select(`COALESCE(d.donor_name, '')`, 'donor')
       .addSelect('SUM(d.amount)', 'total')
       .addSelect('COUNT(*)', 'count')
-      .where('d.streamer_id = :streamerId', { streamerId })
-      .andWhere('d.currency = :currency', { currency })
-      .andWhere('d.created_at >= :since', { since })
-      .andWhere(`d.provider <> 'test'`)
       .groupBy(`COALESCE(d.donor_name, '')`)
       .orderBy('total', 'DESC')
       .addOrderBy('donor', 'ASC')
@@ -100,6 +88,17 @@ export class GoalsRepository {
       total: Number(total).toFixed(2),
       count: Number(count),
     }));
+  }
+
+  /** What goals and top donors count: the streamer's real donations in one currency made since `since`. */
+  private countedDonations(streamerId: string, currency: string, since: number) {
+    return this.dataSource
+      .getRepository(DonationEntity)
+      .createQueryBuilder('d')
+      .where('d.streamer_id = :streamerId', { streamerId })
+      .andWhere('d.currency = :currency', { currency })
+      .andWhere('d.created_at >= :since', { since })
+      .andWhere(`d.provider <> 'test'`);
   }
 
   async markStreamStart(streamerId: string, now: number): Promise<void> {

@@ -20,8 +20,6 @@ export abstract class DonationsRepository {
     donations: IncomingDonation[],
     receivedAt: number,
   ): Promise<Donation[]>;
-  /** The stored donation with this id, of whichever streamer; null when there is none. */
-  abstract findById(id: string): Promise<Donation | null>;
   abstract markAnnounced(ids: string[], at: number): Promise<void>;
   /** Stored before `receivedBefore` and never announced, oldest first. */
   abstract findUnannounced(receivedBefore: number, limit: number): Promise<Donation[]>;

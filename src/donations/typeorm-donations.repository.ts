@@ -58,11 +58,6 @@ export class TypeOrmDonationsRepository extends DonationsRepository {
     return stored;
   }
 
-  async findById(id: string): Promise<Donation | null> {
-    const found = await this.dataSource.getRepository(DonationEntity).findOneBy({ id });
-    return found && donationOf(found);
-  }
-
   async markAnnounced(ids: string[], at: number): Promise<void> {
     await this.dataSource.getRepository(DonationEntity).update({ id: In(ids) }, { announcedAt: at });
   }

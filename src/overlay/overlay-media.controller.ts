@@ -1,19 +1,10 @@
-import { Controller, Get, Headers, NotFoundException, Param, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Param, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AlertMediaService } from '../alerts';
+import { ifNoneMatchHolds } from '../common';
 import { StreamersRepository } from '../streamers';
-
-/** `If-None-Match` holds our ETag: one entity tag of a list, weak or strong (RFC 9110 §13.1.2), or `*`. */
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  if (ifNoneMatch === undefined) {
-    return false;
-  }
-  return ifNoneMatch
-    .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === etag || tag === '*');
-}
+import { overlayStreamerId } from './overlay-token';
 
 /**
  * The images and sounds of a streamer's alert tiers, for the overlay page in OBS: the token in the path is the
@@ -38,22 +29,19 @@ export class OverlayMediaController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    const streamer = await this.streamers.findByOverlayToken(token);
-    if (!streamer) {
-      throw new NotFoundException('Unknown overlay');
-    }
-    const served = await this.media.served(streamer.id, id);
+    const streamerId = await overlayStreamerId(this.streamers, token);
+    const served = await this.media.served(streamerId, id);
     const etag = `"${served.sha256}"`;
     const cacheHeaders = {
       ETag: etag,
       'Cache-Control': 'public, max-age=31536000, immutable',
       'X-Content-Type-Options': 'nosniff',
     };
-    if (matches(ifNoneMatch, etag)) {
+    if (ifNoneMatchHolds(ifNoneMatch, etag)) {
       res.status(304).set(cacheHeaders).end();
       return;
     }
-    const bytes = await this.media.bytes(streamer.id, id);
+    const bytes = await this.media.bytes(streamerId, id);
     res
       .status(200)
       .set(cacheHeaders)

@@ -12,17 +12,11 @@ import type { Response } from 'express';
 import { SpeechUnavailableError, TtsService } from '../alerts';
 import { DonationsRepository } from '../donations';
 import { StreamersRepository } from '../streamers';
-import { isUuid } from '../common';
+import { overlayStreamerId } from './overlay-token';
+import { ifNoneMatchHolds, isUuid } from '../common';
 
 /** A clip never changes for its ETag (what it says and how), so the page may keep it for the day of a stream. */
 const CACHE_CONTROL = 'private, max-age=86400';
-
-function matches(ifNoneMatch: string | undefined, etag: string): boolean {
-  return (ifNoneMatch ?? '')
-    .split(',')
-    .map((tag) => tag.trim().replace(/^W\//, ''))
-    .some((tag) => tag === etag || tag === '*');
-}
 
 /** What the overlay page speaks after an alert's sound: the donation's TTS clip. The token is the credential. */
 @ApiTags('overlay')
@@ -46,12 +40,11 @@ export class OverlayTtsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    const streamer = await this.streamers.findByOverlayToken(token);
-    if (!streamer) {
-      throw new NotFoundException('Unknown overlay');
-    }
-    const donation = isUuid(donationId) ? await this.donations.findById(donationId) : null;
-    if (!donation || donation.streamerId !== streamer.id) {
+    const streamerId = await overlayStreamerId(this.streamers, token);
+    const [donation] = isUuid(donationId)
+      ? await this.donations.findOfStreamer(streamerId, [donationId])
+      : [];
+    if (!donation) {
       throw new NotFoundException('Unknown donation');
     }
     const speech = await this.tts.spokenTextFor(donation);
@@ -60,7 +53,7 @@ export class OverlayTtsController {
     }
     const etag = `"${this.tts.keyOf(speech)}"`;
     res.set({ ETag: etag, 'Cache-Control': CACHE_CONTROL });
-    if (matches(ifNoneMatch, etag)) {
+    if (ifNoneMatchHolds(ifNoneMatch, etag)) {
       res.status(304).end();
       return;
     }

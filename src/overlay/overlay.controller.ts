@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Headers, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InjectConfig, type OverlayConfig } from '../../config';
@@ -10,6 +10,7 @@ import { avatarsPage } from './avatars-page';
 import { overlayPage } from './overlay-page';
 import { OverlayStreams, type OverlaySnapshot } from './overlay-streams.service';
 import { OverlayControls } from './overlay-controls.service';
+import { overlayStreamerId } from './overlay-token';
 
 /**
  * What OBS loads: the alert page, the avatar wall page and their one SSE stream (the pages' scripts and styles
@@ -102,11 +103,7 @@ export class OverlayController {
     await this.streams.serve(streamerId, lastEventIdHeader || lastEventIdQuery || undefined, res, snapshot);
   }
 
-  private async streamerOf(token: string): Promise<string> {
-    const streamer = await this.streamers.findByOverlayToken(token);
-    if (!streamer) {
-      throw new NotFoundException('Unknown overlay');
-    }
-    return streamer.id;
+  private streamerOf(token: string): Promise<string> {
+    return overlayStreamerId(this.streamers, token);
   }
 }

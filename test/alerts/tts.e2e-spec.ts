@@ -194,7 +194,8 @@ describe.each(DEPLOYMENTS)('Text-to-speech of alerts (%s)', (deployment) => {
     };
     const tts = app.app.get(TtsService);
     const donations = app.app.get(DonationsRepository);
-    const speechOfId = async (id: string) => tts.spokenTextFor((await donations.findById(id))!);
+    const speechOfId = async (id: string) =>
+      tts.spokenTextFor((await donations.findOfStreamer(streamer.id, [id]))[0]);
 
     const streamer = await newStreamer();
     await moderation(streamer, 'mask');

@@ -242,15 +242,22 @@
     let durationOver = false;
     let audioOver = false;
     let left = false;
-    const leave = () => {
+    /** Ends this alert's time on screen once: no more timers or audio; false if it had ended already. */
+    const stop = () => {
       if (left) {
-        return;
+        return false;
       }
       left = true;
       current = null;
       clearTimeout(capTimer);
       sound.stop();
       speech.stop();
+      return true;
+    };
+    const leave = () => {
+      if (!stop()) {
+        return;
+      }
       card.classList.add('leaving');
       setTimeout(() => {
         card.remove();
@@ -262,14 +269,9 @@
       skip: leave,
       // Paused: the card goes at once, and the alert waits at the head of the queue to play whole later.
       putBack: () => {
-        if (left) {
+        if (!stop()) {
           return;
         }
-        left = true;
-        current = null;
-        clearTimeout(capTimer);
-        sound.stop();
-        speech.stop();
         card.remove();
         queue.unshift(alert);
         playing = false;
